@@ -1,0 +1,1 @@
+"""pobyt: shared code of the assistant (knowledge base, answers, language)."""

@@ -1,0 +1,142 @@
+"""The one search over the knowledge base: which procedures or topics a message names.
+
+Matching works on the knowledge base's own titles, official names and aliases, so a new or
+renamed entry is recognised without new training examples. Tokens match exactly, by a shared
+stem (inflected forms: "residences", "посвідки") or by a close spelling (typos).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from pobyt.kb.models import LANGUAGES, KnowledgeBase
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+#: Words that carry no meaning for recognising a procedure.
+STOPWORDS: FrozenSet[str] = frozenset(
+    """a an the of for to in on at by with and or from about my me i you your we our is are am be
+    do does did what which how who where when can could should would will need needed want get
+    apply applying application please tell info information it this that there some any as if
+    much many cost costs costing fee fees documents document papers paper
+    і й та в у на до для з із про що як де коли чи мені мене я ви ваш мій моя яка який які це
+    и в во на до для с со о об что как где когда ли мне меня я вы ваш мой моя какая какой какие это""".split()
+)
+#: The smallest score at which a name counts as recognised in a message.
+THRESHOLD = 0.75
+
+
+def normalise(text: str) -> str:
+    """Lower-cases ``text`` and removes diacritics from Latin letters ("útočisko" -> "utocisko").
+
+    Cyrillic letters keep their marks: "й" and "ї" are letters of their own, not accented ones.
+    """
+    result = []
+    for char in unicodedata.normalize("NFC", text.lower()):
+        if "a" <= unicodedata.normalize("NFD", char)[0] <= "z" and not ("a" <= char <= "z"):
+            char = unicodedata.normalize("NFD", char)[0]
+        result.append(char)
+    return "".join(result).replace("ё", "е")
+
+
+def tokens(text: str) -> List[str]:
+    """Splits ``text`` into normalised word tokens without stopwords."""
+    return [t for t in _TOKEN.findall(normalise(text)) if t not in STOPWORDS]
+
+
+def token_similarity(a: str, b: str) -> float:
+    """Returns how well two tokens match: 1 equal, 0.9 same stem, 0.8 close spelling, else 0."""
+    if a == b:
+        return 1.0
+    if a.isdigit() or b.isdigit():
+        return 0.0
+    shorter = min(len(a), len(b))
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    if shorter >= 4 and common >= max(4, shorter - 2) and abs(len(a) - len(b)) <= 4:
+        return 0.9
+    if shorter >= 5 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8:
+        return 0.8
+    return 0.0
+
+
+def name_score(query: Sequence[str], name: Sequence[str]) -> float:
+    """Returns the share of a name's tokens found in the query (each weighted by similarity)."""
+    if not name or not query:
+        return 0.0
+    total = sum(max(token_similarity(q, n) for q in query) for n in name)
+    return total / len(name)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A recognised procedure or topic with its score and the name that matched."""
+
+    kind: str  # "procedure" or "topic"
+    id: str
+    score: float
+    name: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str
+    id: str
+    language: str
+    name: str
+    tokens: Tuple[str, ...]
+
+
+class KnowledgeBaseSearch:
+    """An index of every name of every procedure and topic, built once per knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._entries: List[_Entry] = []
+        for proc in kb.procedures.values():
+            names: List[Tuple[str, str]] = [(lang, proc.title.get(lang)) for lang in LANGUAGES]
+            names += list(proc.aliases.all())
+            if proc.official_name:
+                names.append(("sk", proc.official_name))
+            self._add("procedure", proc.id, names)
+        for topic in kb.topics.values():
+            names = [(lang, topic.title.get(lang)) for lang in LANGUAGES] + list(topic.aliases.all())
+            self._add("topic", topic.id, names)
+
+    def _add(self, kind: str, item_id: str, names: Iterable[Tuple[str, str]]) -> None:
+        seen = set()
+        for language, name in names:
+            name_tokens = tuple(tokens(name))
+            if name_tokens and name_tokens not in seen:
+                seen.add(name_tokens)
+                self._entries.append(_Entry(kind, item_id, language, name, name_tokens))
+
+    def match(self, text: str, limit: int = 5) -> List[Match]:
+        """Returns procedures and topics named in ``text``, best first.
+
+        A longer name matched completely ranks above a shorter one ("temporary residence for
+        study" beats "temporary residence"), so the most specific entry wins.
+        """
+        query = tokens(text)
+        best: Dict[Tuple[str, str], Match] = {}
+        for entry in self._entries:
+            score = name_score(query, entry.tokens)
+            if score < THRESHOLD:
+                continue
+            ranked = score + 0.02 * len(entry.tokens)
+            key = (entry.kind, entry.id)
+            if key not in best or ranked > best[key].score:
+                best[key] = Match(entry.kind, entry.id, round(ranked, 4), entry.name)
+        return sorted(best.values(), key=lambda m: (-m.score, m.kind, m.id))[:limit]
+
+    def best(self, text: str) -> Optional[Match]:
+        """Returns the single best match, or None when nothing is named."""
+        matches = self.match(text, limit=1)
+        return matches[0] if matches else None
