@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 from pydantic import BaseModel
 
 from pobyt.kb.loader import load_with_problems
-from pobyt.kb.models import LANGUAGES, KnowledgeBase, Names, Office, Procedure, ReviewFlag, Text
+from pobyt.kb.models import LANGUAGES, DocumentType, KnowledgeBase, Names, Office, Procedure, ReviewFlag, Text
 from pobyt.kb.numbers import amount_forms, date_numbers, numbers_in_source, numbers_in_text
 from pobyt.kb.problems import Problem, Severity
 from pobyt.kb.required import REQUIRED_OFFICES, REQUIRED_PROCEDURES
@@ -19,7 +19,7 @@ from pobyt.kb.search import normalise
 #: Keys whose values are ids or metadata, not text shown to people: their numbers are not facts.
 _NOT_FACTS = {"id", "category", "document", "confirm_with", "where_to_apply", "related", "reason",
               "sources", "last_reviewed", "optional", "working_days", "official_translation",
-              "legalisation", "aliases", "choice_label", "review"}  # fmt: skip
+              "legalisation", "aliases", "choice_label"}  # fmt: skip
 
 
 @dataclass
@@ -114,7 +114,7 @@ class _SourceTexts:
                 self.numbers[source.id] = numbers_in_source(path.read_text(encoding="utf-8"))
 
 
-def _check_numbers(item: Procedure | Office, file: str, sources: _SourceTexts) -> Iterator[Problem]:
+def _check_numbers(item: Procedure | Office | DocumentType, file: str, sources: _SourceTexts) -> Iterator[Problem]:
     cited = [ref.source for ref in item.sources if ref.source in sources.numbers]
     if not cited:
         return
@@ -260,6 +260,11 @@ def validate(
                 Problem(p.file, f"offices[{index}].{p.field}", p.message) for p in _check_numbers(office, file, texts)
             )
     for index, doc in enumerate(kb.documents.values()):
+        if texts:
+            file = kb.files[f"documents:{doc.id}"]
+            problems += (
+                Problem(p.file, f"documents[{index}].{p.field}", p.message) for p in _check_numbers(doc, file, texts)
+            )
         for ref_index, ref in enumerate(doc.sources):
             if ref.source not in kb.sources:
                 file = kb.files[f"documents:{doc.id}"]

@@ -1,0 +1,68 @@
+# pobyt: `make run` sets up and starts the assistant; `make test` runs every check CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+RASA := $(BIN)/rasa
+MODEL := models/pobyt.tar.gz
+# What the trained model depends on: retrain when any of it changed since the last training.
+MODEL_INPUTS := config.yml domain.yml $(shell find data knowledge -type f -name '*.yml' 2>/dev/null) pobyt/messages.yml
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help run test lint format kb-check pytest validate test-stories train clean
+
+help:
+	@echo "make run    set everything up and start the assistant (http://localhost:5005)"
+	@echo "make test   run every check CI runs"
+
+$(VENV)/.installed: requirements.txt constraints.txt scripts/find-python.sh .python-version
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+	  rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade "pip==24.3.1" "setuptools==70.3.0" "wheel==0.45.1"
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+venv: $(VENV)/.installed
+
+$(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
+	$(RASA) train --fixed-model-name pobyt --out models --quiet
+	@touch $@
+
+train: $(MODEL)
+
+run: $(VENV)/.installed $(MODEL)
+	@scripts/run.sh
+
+kb-check: $(VENV)/.installed
+	$(PY) -m pobyt.kb.check
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+pytest: $(VENV)/.installed $(MODEL)
+	$(BIN)/pytest
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+test-stories: $(VENV)/.installed $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+
+test: lint kb-check validate pytest test-stories
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf models results .pytest_cache

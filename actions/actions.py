@@ -1,0 +1,146 @@
+"""Rasa custom actions: read the tracker, ask :mod:`pobyt.conversation`, send the reply."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from pobyt import conversation
+from pobyt.answers import Answer
+from pobyt.messages import say
+
+
+def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
+    """Sends one answer with its buttons."""
+    buttons = [{"title": b.title, "payload": b.payload} for b in answer.buttons]
+    dispatcher.utter_message(text=answer.text, buttons=buttons or None)
+
+
+def entity_value(tracker: Tracker, entity: str) -> Optional[str]:
+    """Returns the value of ``entity`` in the latest message, if any."""
+    return next(tracker.get_latest_entity_values(entity), None)
+
+
+def latest_text(tracker: Tracker) -> str:
+    """Returns the text of the latest user message ('' for button payloads)."""
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+class LanguageAwareAction(Action):
+    """Base of the actions that reply in the conversation's language; ``name()`` stays abstract."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Returns the action's name (defined by each concrete action)."""
+
+    @abstractmethod
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns the answers to send in ``language``."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Sends the replies and keeps the ``language`` slot up to date."""
+        language = conversation.resolve_language(latest_text(tracker), tracker.get_slot("language"))
+        for answer in self.replies(language, tracker):
+            send(dispatcher, answer)
+        return [SlotSet("language", language)]
+
+
+class ActionAnswer(Action):
+    """Answers an aspect (documents, fees, ...) of the procedure asked about."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Finds the procedure, renders the answer and sets ``procedure``, ``language``, ``aspect``."""
+        reply = conversation.answer_question(
+            text=latest_text(tracker),
+            intent=(tracker.latest_message.get("intent") or {}).get("name"),
+            entity_procedure=entity_value(tracker, "procedure"),
+            slots={name: tracker.get_slot(name) for name in ("procedure", "language", "aspect")},
+        )
+        for answer in reply.answers:
+            send(dispatcher, answer)
+        return [SlotSet(name, value) for name, value in reply.slots.items()]
+
+
+class ActionGreet(LanguageAwareAction):
+    """Greets and shows the disclaimer."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_greet"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns the greeting and the disclaimer."""
+        return [Answer(say("greet", language)), Answer(say("disclaimer", language))]
+
+
+class ActionHelp(LanguageAwareAction):
+    """Shows the menu of topics."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_help"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns the menu."""
+        return [conversation.menu(language)]
+
+
+class ActionThanks(LanguageAwareAction):
+    """Answers thanks."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_thanks"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns "you are welcome"."""
+        return [Answer(say("thanks", language))]
+
+
+class ActionGoodbye(LanguageAwareAction):
+    """Says goodbye."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_goodbye"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns the goodbye."""
+        return [Answer(say("goodbye", language))]
+
+
+class ActionHuman(LanguageAwareAction):
+    """Gives the contacts of people who can help."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_human"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns the human contacts."""
+        return [conversation.human_help(language)]
+
+
+class ActionFallback(LanguageAwareAction):
+    """Answers a message that was not understood."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_fallback"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns the best knowledge-base matches or the human contacts."""
+        return [conversation.fallback(latest_text(tracker), language)]

@@ -1,0 +1,246 @@
+"""Answers built from the knowledge base: one aspect of one procedure, in one language.
+
+Pure functions: they take the knowledge base, ids, a language and today's date, and return text
+and buttons. Channels decide how to show them (and escape them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Iterable, List, Optional, Sequence
+
+from pobyt.kb.models import DocumentRequirement, KnowledgeBase, Office, Procedure, ReviewFlag, ReviewReason
+from pobyt.messages import format_date, plural, say
+
+#: What a person can ask about a procedure; each has an intent ``ask_<aspect>``.
+ASPECTS = (
+    "overview", "documents", "fees", "where", "steps", "eligibility", "processing_time",
+    "deadlines", "contacts",
+)  # fmt: skip
+#: Offices whose contacts are given whenever a person should talk to a human.
+HUMAN_HELP_OFFICES = ("iom_mic",)
+BULLET = "• "
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: the text shown and the payload sent back when pressed."""
+
+    title: str
+    payload: str
+
+
+@dataclass
+class Answer:
+    """A reply: text plus optional buttons."""
+
+    text: str
+    buttons: List[Button] = field(default_factory=list)
+
+
+def aspect_payload(aspect: str, procedure_id: str) -> str:
+    """Returns the payload that asks ``aspect`` of ``procedure_id`` (a Rasa intent with an entity)."""
+    return f"/ask_{aspect}{json.dumps({'procedure': procedure_id})}"
+
+
+def _join_or(items: Sequence[str], language: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {say('word.or', language)} {items[-1]}"
+
+
+def office_contact(office: Office, language: str) -> str:
+    """Returns an office's name with its first phone and e-mail: "IOM MIC (0850 211 478, mic@iom.int)"."""
+    details = [*office.phones[:1], *office.emails[:1]]
+    name = office.name.get(language)
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+def human_contacts(kb: KnowledgeBase, language: str) -> str:
+    """Returns the contacts of the people who can help (the IOM MIC helpline first)."""
+    offices = [kb.offices[o] for o in HUMAN_HELP_OFFICES if o in kb.offices]
+    return "; ".join(office_contact(o, language) for o in offices)
+
+
+def _review_lines(flags: Iterable[ReviewFlag], kb: KnowledgeBase, language: str) -> List[str]:
+    lines: List[str] = []
+    for flag in flags:
+        contacts = _join_or([office_contact(kb.offices[o], language) for o in flag.confirm_with if o in kb.offices], language)
+        key = "review.disagree" if flag.reason == ReviewReason.sources_disagree else "review.warning"
+        line = say(key, language, note=flag.note.get(language), contacts=contacts)
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def _source_line(kb: KnowledgeBase, proc: Procedure, language: str) -> str:
+    parts = []
+    for ref in proc.sources:
+        source = kb.sources.get(ref.source)
+        if source is None or any(source.title.get(language) in p for p in parts):
+            continue
+        title = source.title.get(language)
+        if source.date is None:
+            parts.append(say("source.undated", language, title=title))
+        else:
+            date = source.date
+            if len(date) == 10:
+                date = format_date(dt.date.fromisoformat(date), language)
+            parts.append(say("source.as_of", language, title=title, date=date))
+    return say("source.line", language, sources="; ".join(parts), reviewed=format_date(proc.last_reviewed, language))
+
+
+def _document_line(kb: KnowledgeBase, req: DocumentRequirement, language: str) -> str:
+    doc = kb.documents[req.document]
+    name = doc.name.get(language)
+    if req.count:
+        name = f"{say('document.count', language, count=req.count)} {name}"
+    rules = []
+    if req.details:
+        rules.append(req.details.get(language).rstrip("."))
+    if req.max_age_days:
+        rules.append(say("document.max_age", language, days=plural("days", req.max_age_days, language)))
+    if req.legalisation:
+        rules.append(say(f"document.legalisation.{req.legalisation.value}", language))
+    if req.official_translation:
+        rules.append(say("document.translation", language))
+    rules += [say("document.exemption", language, text=e.get(language).rstrip(".")) for e in req.exemptions]
+    if req.optional:
+        rules.append(say("document.optional", language))
+    return BULLET + name + (f": {'; '.join(rules)}" if rules else "")
+
+
+def validity_lines(proc: Procedure, language: str, today: dt.date) -> List[str]:
+    """Returns the date-bound facts of a procedure, computed against ``today``."""
+    lines: List[str] = []
+    validity = proc.validity
+    if validity is None:
+        return lines
+    if validity.valid_from:
+        date = format_date(validity.valid_from, language)
+        delta = (validity.valid_from - today).days
+        if delta > 0:
+            lines.append(say("validity.from_future", language, date=date, days=plural("days", delta, language)))
+        else:
+            lines.append(say("validity.from_past", language, date=date))
+    if validity.valid_until:
+        date = format_date(validity.valid_until, language)
+        delta = (validity.valid_until - today).days
+        if delta > 0:
+            lines.append(say("validity.until_future", language, date=date, days=plural("days", delta, language)))
+        elif delta == 0:
+            lines.append(say("validity.until_today", language, date=date))
+        else:
+            lines.append(say("validity.until_past", language, date=date))
+    if validity.note:
+        lines.append(validity.note.get(language))
+    return lines
+
+
+def _bullets(texts: Iterable[str]) -> List[str]:
+    return [BULLET + t for t in texts]
+
+
+def _aspect_body(kb: KnowledgeBase, proc: Procedure, aspect: str, language: str, today: dt.date) -> List[str]:
+    """Returns the lines answering ``aspect``; an empty list means the sources say nothing."""
+    lang = language
+    if aspect == "overview":
+        return [proc.summary.get(lang), *validity_lines(proc, lang, today)]
+    if aspect == "documents":
+        if not proc.documents:
+            return []
+        lines = [say("heading.documents", lang), *(_document_line(kb, d, lang) for d in proc.documents)]
+        return lines + ([proc.documents_note.get(lang)] if proc.documents_note else [])
+    if aspect == "fees":
+        lines = []
+        for fee in proc.fees:
+            lines.append(BULLET + say("fee.line", lang, amount=f"{fee.amount_eur:.2f}", purpose=fee.purpose.get(lang)))
+            lines += [f"  {say('fee.exemption', lang, text=e.get(lang).rstrip('.'))}" for e in fee.exemptions]
+        return [say("heading.fees", lang), *lines] if lines else []
+    if aspect in ("where", "contacts"):
+        offices = [kb.offices[o] for o in proc.where_to_apply if o in kb.offices]
+        if aspect == "contacts":
+            offices += [kb.offices[o] for o in HUMAN_HELP_OFFICES if o in kb.offices and kb.offices[o] not in offices]
+        if not offices:
+            return []
+        heading = say(f"heading.{aspect}", lang)
+        lines = [heading, *_bullets(_office_summary(o, lang) for o in offices)]
+        return lines + ([proc.where_note.get(lang)] if proc.where_note and aspect == "where" else [])
+    if aspect == "steps":
+        if not proc.steps:
+            return []
+        return [say("heading.steps", lang), *(f"{i}. {s.get(lang)}" for i, s in enumerate(proc.steps, 1))]
+    if aspect == "eligibility":
+        return [say("heading.eligibility", lang), *_bullets(c.get(lang) for c in proc.conditions)] if proc.conditions else []
+    if aspect == "processing_time":
+        return [say("heading.processing_time", lang), proc.processing_time.get(lang)] if proc.processing_time else []
+    if aspect == "deadlines":
+        lines = [proc.when_to_apply.get(lang)] if proc.when_to_apply else []
+        lines += _bullets(d.text.get(lang) for d in proc.deadlines)
+        lines += validity_lines(proc, lang, today)
+        if proc.after_grant:
+            lines += [say("heading.after_grant", lang), *_bullets(a.get(lang) for a in proc.after_grant)]
+        return [say("heading.deadlines", lang), *lines] if lines else []
+    raise ValueError(f"unknown aspect {aspect!r}")
+
+
+def _office_summary(office: Office, language: str) -> str:
+    parts = [office.name.get(language)]
+    for location in office.locations[:2]:
+        where = ", ".join(x for x in (location.address or location.city, *location.phones[:1]) if x)
+        parts.append(where)
+    parts += office.phones[:1] + office.websites[:1]
+    return " — ".join([parts[0], "; ".join(parts[1:])]) if len(parts) > 1 else parts[0]
+
+
+def _aspect_flags(kb: KnowledgeBase, proc: Procedure, aspect: str) -> List[ReviewFlag]:
+    flags = list(proc.review)
+    if aspect == "fees":
+        flags = [f.review for f in proc.fees if f.review] + flags
+    if aspect in ("where", "contacts"):
+        for office_id in proc.where_to_apply:
+            office = kb.offices.get(office_id)
+            if office:
+                flags += office.review + [loc.review for loc in office.locations if loc.review]
+    return flags
+
+
+def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: str, today: dt.date) -> Answer:
+    """Answers one aspect of one procedure: title, the facts, review warnings, sources.
+
+    Args:
+        kb: the knowledge base.
+        procedure_id: id of the procedure.
+        aspect: one of :data:`ASPECTS`.
+        language: ``en``, ``uk`` or ``ru``.
+        today: the date date-bound facts are computed against.
+
+    Returns:
+        The answer; when the sources say nothing about the aspect, an honest "no information"
+        with the human contacts.
+    """
+    proc = kb.procedures[procedure_id]
+    title = proc.title.get(language)
+    header = f"{title} ({proc.official_name})" if proc.official_name else title
+    body = _aspect_body(kb, proc, aspect, language, today)
+    if not body:
+        text = "\n".join(
+            [header, say("no_information", language, title=title), say("human", language, contacts=human_contacts(kb, language))]
+        )
+        return Answer(text)
+    lines = [header, *body, *_review_lines(_aspect_flags(kb, proc, aspect), kb, language), _source_line(kb, proc, language)]
+    return Answer("\n".join(lines))
+
+
+def render_choice(
+    kb: KnowledgeBase, procedure_ids: Sequence[str], question: Optional[str], aspect: str, language: str
+) -> Answer:
+    """Asks which of several procedures is meant, with one button per procedure."""
+    buttons = []
+    for proc_id in procedure_ids:
+        proc = kb.procedures[proc_id]
+        label = proc.choice_label or proc.title
+        buttons.append(Button(label.get(language), aspect_payload(aspect, proc_id)))
+    return Answer(question or say("did_you_mean", language), buttons)

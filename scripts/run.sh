@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server (REST channel, HTTP API, SQLite tracker store),
+# waits until both answer, prints where to talk to the assistant, and stops both on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+mkdir -p logs
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping the assistant..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >logs/actions.log 2>&1 &
+pids+=($!)
+"$BIN/rasa" run --enable-api --model models/pobyt.tar.gz --port "$RASA_PORT" \
+  --endpoints endpoints.yml --credentials credentials.yml >logs/rasa.log 2>&1 &
+pids+=($!)
+
+echo "Starting the action server (port $ACTIONS_PORT) and the Rasa server (port $RASA_PORT); logs in logs/"
+# Bounded wait for start-up: TensorFlow makes the Rasa server take 10-60 s to load the model.
+for _ in $(seq 1 240); do
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "A server exited during start-up; see logs/rasa.log and logs/actions.log" >&2; exit 1; }
+  done
+  if curl -fsS "http://localhost:$ACTIONS_PORT/health" >/dev/null 2>&1 &&
+     curl -fsS "http://localhost:$RASA_PORT/status" >/dev/null 2>&1; then
+    cat <<MSG
+
+pobyt is running.
+  Talk to it (REST):   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+                         -d '{"sender": "me", "message": "what do I need for family reunion"}'
+  Conversation state:  http://localhost:$RASA_PORT/conversations/me/tracker
+  Action server:       http://localhost:$ACTIONS_PORT/health
+Press Ctrl-C to stop.
+MSG
+    wait -n "${pids[@]}" || true
+    echo "A server stopped; see logs/." >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+echo "The servers did not start within 120 s; see logs/." >&2
+exit 1
