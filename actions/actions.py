@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -35,7 +35,7 @@ class LanguageAwareAction(Action):
     """Base of the actions that reply in the conversation's language; ``name()`` stays abstract."""
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name (defined by each concrete action)."""
 
     @abstractmethod
@@ -43,8 +43,8 @@ class LanguageAwareAction(Action):
         """Returns the answers to send in ``language``."""
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Sends the replies and keeps the ``language`` slot up to date."""
         language = conversation.resolve_language(latest_text(tracker), tracker.get_slot("language"))
         for answer in self.replies(language, tracker):
@@ -55,13 +55,13 @@ class LanguageAwareAction(Action):
 class ActionAnswer(Action):
     """Answers an aspect (documents, fees, ...) of the procedure asked about."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name."""
         return "action_answer"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Finds the procedure, renders the answer and sets ``procedure``, ``language``, ``aspect``."""
         reply = conversation.answer_question(
             text=latest_text(tracker),
@@ -77,7 +77,7 @@ class ActionAnswer(Action):
 class ActionGreet(LanguageAwareAction):
     """Greets and shows the disclaimer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name."""
         return "action_greet"
 
@@ -89,7 +89,7 @@ class ActionGreet(LanguageAwareAction):
 class ActionHelp(LanguageAwareAction):
     """Shows the menu of topics."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name."""
         return "action_help"
 
@@ -101,7 +101,7 @@ class ActionHelp(LanguageAwareAction):
 class ActionThanks(LanguageAwareAction):
     """Answers thanks."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name."""
         return "action_thanks"
 
@@ -113,7 +113,7 @@ class ActionThanks(LanguageAwareAction):
 class ActionGoodbye(LanguageAwareAction):
     """Says goodbye."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name."""
         return "action_goodbye"
 
@@ -125,7 +125,7 @@ class ActionGoodbye(LanguageAwareAction):
 class ActionHuman(LanguageAwareAction):
     """Gives the contacts of people who can help."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name."""
         return "action_human"
 
@@ -137,7 +137,7 @@ class ActionHuman(LanguageAwareAction):
 class ActionFallback(LanguageAwareAction):
     """Answers a message that was not understood."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name."""
         return "action_fallback"
 

@@ -11,14 +11,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterable, List, Optional, Sequence
 
-from pobyt.kb.models import DocumentRequirement, KnowledgeBase, Office, Procedure, ReviewFlag, ReviewReason
+from pobyt.kb.models import Aspect, DocumentRequirement, KnowledgeBase, Office, Procedure, ReviewFlag, ReviewReason
 from pobyt.messages import format_date, plural, say
 
 #: What a person can ask about a procedure; each has an intent ``ask_<aspect>``.
-ASPECTS = (
-    "overview", "documents", "fees", "where", "steps", "eligibility", "processing_time",
-    "deadlines", "contacts",
-)  # fmt: skip
+ASPECTS = tuple(aspect.value for aspect in Aspect)
 #: Offices whose contacts are given whenever a person should talk to a human.
 HUMAN_HELP_OFFICES = ("iom_mic",)
 BULLET = "• "
@@ -67,7 +64,9 @@ def human_contacts(kb: KnowledgeBase, language: str) -> str:
 def _review_lines(flags: Iterable[ReviewFlag], kb: KnowledgeBase, language: str) -> List[str]:
     lines: List[str] = []
     for flag in flags:
-        contacts = _join_or([office_contact(kb.offices[o], language) for o in flag.confirm_with if o in kb.offices], language)
+        contacts = _join_or(
+            [office_contact(kb.offices[o], language) for o in flag.confirm_with if o in kb.offices], language
+        )
         key = "review.disagree" if flag.reason == ReviewReason.sources_disagree else "review.warning"
         line = say(key, language, note=flag.note.get(language), contacts=contacts)
         if line not in lines:
@@ -106,7 +105,7 @@ def _document_line(kb: KnowledgeBase, req: DocumentRequirement, language: str) -
         rules.append(say(f"document.legalisation.{req.legalisation.value}", language))
     if req.official_translation:
         rules.append(say("document.translation", language))
-    rules += [say("document.exemption", language, text=e.get(language).rstrip(".")) for e in req.exemptions]
+    rules += [e.get(language).rstrip(".") for e in req.exemptions]
     if req.optional:
         rules.append(say("document.optional", language))
     return BULLET + name + (f": {'; '.join(rules)}" if rules else "")
@@ -157,7 +156,7 @@ def _aspect_body(kb: KnowledgeBase, proc: Procedure, aspect: str, language: str,
         lines = []
         for fee in proc.fees:
             lines.append(BULLET + say("fee.line", lang, amount=f"{fee.amount_eur:.2f}", purpose=fee.purpose.get(lang)))
-            lines += [f"  {say('fee.exemption', lang, text=e.get(lang).rstrip('.'))}" for e in fee.exemptions]
+            lines += [f"  {e.get(lang)}" for e in fee.exemptions]
         return [say("heading.fees", lang), *lines] if lines else []
     if aspect in ("where", "contacts"):
         offices = [kb.offices[o] for o in proc.where_to_apply if o in kb.offices]
@@ -173,7 +172,11 @@ def _aspect_body(kb: KnowledgeBase, proc: Procedure, aspect: str, language: str,
             return []
         return [say("heading.steps", lang), *(f"{i}. {s.get(lang)}" for i, s in enumerate(proc.steps, 1))]
     if aspect == "eligibility":
-        return [say("heading.eligibility", lang), *_bullets(c.get(lang) for c in proc.conditions)] if proc.conditions else []
+        return (
+            [say("heading.eligibility", lang), *_bullets(c.get(lang) for c in proc.conditions)]
+            if proc.conditions
+            else []
+        )
     if aspect == "processing_time":
         return [say("heading.processing_time", lang), proc.processing_time.get(lang)] if proc.processing_time else []
     if aspect == "deadlines":
@@ -196,7 +199,7 @@ def _office_summary(office: Office, language: str) -> str:
 
 
 def _aspect_flags(kb: KnowledgeBase, proc: Procedure, aspect: str) -> List[ReviewFlag]:
-    flags = list(proc.review)
+    flags = [flag for flag in proc.review if not flag.aspects or aspect in flag.aspects]
     if aspect == "fees":
         flags = [f.review for f in proc.fees if f.review] + flags
     if aspect in ("where", "contacts"):
@@ -227,10 +230,19 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
     body = _aspect_body(kb, proc, aspect, language, today)
     if not body:
         text = "\n".join(
-            [header, say("no_information", language, title=title), say("human", language, contacts=human_contacts(kb, language))]
+            [
+                header,
+                say("no_information", language, title=title),
+                say("human", language, contacts=human_contacts(kb, language)),
+            ]
         )
         return Answer(text)
-    lines = [header, *body, *_review_lines(_aspect_flags(kb, proc, aspect), kb, language), _source_line(kb, proc, language)]
+    lines = [
+        header,
+        *body,
+        *_review_lines(_aspect_flags(kb, proc, aspect), kb, language),
+        _source_line(kb, proc, language),
+    ]
     return Answer("\n".join(lines))
 
 

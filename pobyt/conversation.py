@@ -14,13 +14,18 @@ from pobyt.answers import ASPECTS, Answer, Button, aspect_payload, human_contact
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.kb.models import Category, KnowledgeBase
 from pobyt.kb.search import KnowledgeBaseSearch
-from pobyt.language import detect_language
+from pobyt.language import choose_language
 from pobyt.messages import DEFAULT_LANGUAGE, language_or_default, say
 
 #: Two matches closer than this are equally good: the person is asked which one is meant.
 AMBIGUITY_MARGIN = 0.05
 #: Procedures offered as buttons in the help menu.
-MENU_PROCEDURES = ("temporary_protection", "temporary_protection_transition", "permanent_residence", "citizenship_naturalization")
+MENU_PROCEDURES = (
+    "temporary_protection",
+    "temporary_protection_transition",
+    "permanent_residence",
+    "citizenship_naturalization",
+)
 
 
 def today() -> dt.date:
@@ -41,8 +46,9 @@ def search_index(kb: KnowledgeBase) -> KnowledgeBaseSearch:
 
 
 def resolve_language(text: str, current: Optional[str]) -> str:
-    """Returns the conversation's language: the message's clear language, else the current one."""
-    return detect_language(text) or language_or_default(current or DEFAULT_LANGUAGE)
+    """Returns the conversation's language after ``text`` (English when nothing tells)."""
+    current = current if current in ("en", "uk", "ru") else None
+    return language_or_default(choose_language(text, current) or DEFAULT_LANGUAGE)
 
 
 def aspect_of_intent(intent: Optional[str]) -> Optional[str]:
@@ -104,7 +110,9 @@ def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
     kb = kb or get_knowledge_base()
     lines = [say("help", language), *(f"• {say('category.' + c.value, language)}" for c in Category)]
     buttons = [
-        Button(kb.procedures[p].title.get(language), aspect_payload("overview", p)) for p in MENU_PROCEDURES if p in kb.procedures
+        Button(kb.procedures[p].title.get(language), aspect_payload("overview", p))
+        for p in MENU_PROCEDURES
+        if p in kb.procedures
     ]
     buttons.append(Button(say("button.human", language), "/ask_human"))
     return Answer("\n".join(lines), buttons)
@@ -117,9 +125,7 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
     if matches:
         buttons = [Button(kb.procedures[m.id].title.get(language), aspect_payload("overview", m.id)) for m in matches]
         return Answer(say("did_you_mean", language), buttons)
-    return Answer(
-        "\n".join([say("fallback", language), say("human", language, contacts=human_contacts(kb, language))])
-    )
+    return Answer("\n".join([say("fallback", language), say("human", language, contacts=human_contacts(kb, language))]))
 
 
 def human_help(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:

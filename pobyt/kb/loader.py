@@ -99,7 +99,7 @@ def load_with_problems(knowledge_dir: Optional[Path] = None) -> Tuple[Optional[K
         return str(path.relative_to(root.parent))
 
     def add(kind: str, item: BaseModel, file: str, field: str) -> None:
-        item_id = getattr(item, "id")
+        item_id = item.id
         if item_id in items[kind]:
             first = files[f"{kind}:{item_id}"]
             problems.append(Problem(file, f"{field}.id", f"duplicate id '{item_id}' (first in {first})"))

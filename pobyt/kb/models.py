@@ -63,12 +63,29 @@ class ReviewReason(str, Enum):
     likely_changed = "likely_changed"
 
 
+class Aspect(str, Enum):
+    """What a person can ask about a procedure; each has an intent ``ask_<aspect>``."""
+
+    overview = "overview"
+    documents = "documents"
+    fees = "fees"
+    where = "where"
+    steps = "steps"
+    eligibility = "eligibility"
+    processing_time = "processing_time"
+    deadlines = "deadlines"
+    contacts = "contacts"
+
+
 class ReviewFlag(StrictModel):
     """Marks a fact that must not be presented as certainly current."""
 
     reason: ReviewReason
     note: Text
     confirm_with: List[str] = Field(..., min_items=1, description="office ids")
+    aspects: List[Aspect] = Field(
+        default_factory=list, description="answers the flag is shown with (empty: every answer)"
+    )
 
 
 class SourceRef(StrictModel):
@@ -262,6 +279,4 @@ class KnowledgeBase(StrictModel):
     offices: Dict[str, Office]
     documents: Dict[str, DocumentType]
     sources: Dict[str, Source]
-    files: Dict[str, str] = Field(
-        default_factory=dict, description="'kind:id' -> file it was loaded from"
-    )
+    files: Dict[str, str] = Field(default_factory=dict, description="'kind:id' -> file it was loaded from")

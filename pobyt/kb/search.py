@@ -56,7 +56,7 @@ def token_similarity(a: str, b: str) -> float:
         return 0.0
     shorter = min(len(a), len(b))
     common = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         common += 1

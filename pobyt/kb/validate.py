@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from pydantic import BaseModel
 
@@ -82,7 +82,7 @@ def _texts(value: Any, path: str) -> Iterator[Tuple[str, Text]]:
             yield from _texts(item, f"{path}[{index}]")
 
 
-def _fact_numbers(item: BaseModel) -> Iterator[Tuple[str, Set[str]]]:
+def _fact_numbers(item: BaseModel) -> Iterator[Tuple[str, Tuple[str, ...]]]:
     """Yields ``(field path, accepted spellings)`` for each number an entry states as a fact."""
     for path, value in _walk(item, ""):
         top = path.split(".")[0].split("[")[0]
@@ -92,15 +92,15 @@ def _fact_numbers(item: BaseModel) -> Iterator[Tuple[str, Set[str]]]:
         if isinstance(value, bool) or value is None:
             continue
         if leaf == "amount_eur":
-            yield path, set(amount_forms(value))
+            yield path, tuple(amount_forms(value))
         elif isinstance(value, (int, float)):
-            yield path, {str(value)}
+            yield path, (str(value),)
         elif isinstance(value, dt.date):
             for number in date_numbers(value):
-                yield path, {number}
+                yield path, (number,)
         elif isinstance(value, str):
-            for number in numbers_in_text(value):
-                yield path, {number}
+            for number in sorted(numbers_in_text(value)):
+                yield path, (number,)
 
 
 class _SourceTexts:
@@ -120,8 +120,8 @@ def _check_numbers(item: Procedure | Office | DocumentType, file: str, sources: 
         return
     stated: Set[str] = set().union(*(sources.numbers[s] for s in cited))
     for path, spellings in _fact_numbers(item):
-        if not spellings & stated:
-            number = sorted(spellings)[0]
+        if not set(spellings) & stated:
+            number = spellings[0]
             yield Problem(file, path, f"number {number} appears in none of its cited sources ({', '.join(cited)})")
 
 
@@ -222,6 +222,8 @@ def validate(
     knowledge_dir: Optional[Path] = None,
     sources_dir: Optional[Path] = None,
     today: Optional[dt.date] = None,
+    required_procedures: Sequence[str] = REQUIRED_PROCEDURES,
+    required_offices: Sequence[str] = REQUIRED_OFFICES,
 ) -> Report:
     """Validates the knowledge base and returns every problem found.
 
@@ -229,6 +231,8 @@ def validate(
         knowledge_dir: the ``knowledge/`` folder (default: the repository's).
         sources_dir: folder of the source texts; when it exists, numbers are checked against it.
         today: the date ``valid_until`` is compared with (default: today).
+        required_procedures: procedure ids that must exist.
+        required_offices: office ids that must exist.
 
     Returns:
         A :class:`Report` with problems (errors and warnings), coverage and counts.
@@ -240,10 +244,10 @@ def validate(
     sources_checked = bool(sources_dir and Path(sources_dir).is_dir())
     texts = _SourceTexts(kb, Path(sources_dir)) if sources_checked else None
 
-    for proc_id in REQUIRED_PROCEDURES:
+    for proc_id in required_procedures:
         if proc_id not in kb.procedures:
             problems.append(Problem("knowledge/procedures", proc_id, "required procedure is missing"))
-    for office_id in REQUIRED_OFFICES:
+    for office_id in required_offices:
         if office_id not in kb.offices:
             problems.append(Problem("knowledge/offices.yml", office_id, "required office is missing"))
 
@@ -268,7 +272,9 @@ def validate(
         for ref_index, ref in enumerate(doc.sources):
             if ref.source not in kb.sources:
                 file = kb.files[f"documents:{doc.id}"]
-                problems.append(Problem(file, f"documents[{index}].sources[{ref_index}]", f"unknown source '{ref.source}'"))
+                problems.append(
+                    Problem(file, f"documents[{index}].sources[{ref_index}]", f"unknown source '{ref.source}'")
+                )
     problems += _check_aliases(kb)
     problems += _check_topics(kb)
     if sources_checked:

@@ -1,0 +1,49 @@
+"""Recognition of procedures and topics from the knowledge base's own names."""
+
+import pytest
+
+from pobyt.kb.search import KnowledgeBaseSearch, normalise, token_similarity
+
+
+@pytest.fixture(scope="module")
+def search(real_kb):
+    return KnowledgeBaseSearch(real_kb)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("what do I need for family reunion", "topic", "family_reunion"),
+        ("I am married to a Slovak, what documents?", "procedure", "permanent_residence_5_years"),
+        ("how much is temporary protection", "procedure", "temporary_protection"),
+        ("docasne utocisko", "procedure", "temporary_protection"),
+        ("documents for temporary residence for study", "procedure", "temporary_residence_study"),
+        ("how do I apply for asylum", "procedure", "asylum"),
+        ("eu blue card salary", "procedure", "eu_blue_card"),
+        ("do I need an apostile on my papers", "procedure", "apostille"),
+        ("what happens after temporary protection ends", "procedure", "temporary_protection_transition"),
+    ],
+)
+def test_best_match(search, text, kind, expected):
+    best = search.best(text)
+    assert best is not None, text
+    assert (best.kind, best.id) == (kind, expected)
+
+
+@pytest.mark.parametrize("text", ["hello", "what is the weather in Paris", "thanks a lot", ""])
+def test_no_match_for_messages_that_name_nothing(search, text):
+    assert search.best(text) is None
+
+
+def test_normalise_strips_latin_diacritics_but_keeps_cyrillic_letters():
+    assert normalise("Dočasné útočisko") == "docasne utocisko"
+    assert normalise("Посвідка й їжа") == "посвідка й їжа"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "matches"),
+    [("residence", "residences", True), ("посвідка", "посвідки", True), ("reunion", "reunoin", True),
+     ("visa", "asylum", False), ("2027", "2026", False)],
+)  # fmt: skip
+def test_token_similarity(a, b, matches):
+    assert (token_similarity(a, b) > 0) is matches

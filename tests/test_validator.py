@@ -1,0 +1,149 @@
+"""Each kind of knowledge-base error is provoked in a copy of the fixture and must be reported."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from pobyt.kb.check import main as kb_check
+from pobyt.kb.validate import validate
+from tests.conftest import FIXTURE_SOURCES, ROOT
+
+PROC = "procedures/temporary_residence_family_reunion.yml"
+
+
+def run(kb_dir: Path, today: dt.date = dt.date(2026, 11, 24)):
+    return validate(kb_dir, FIXTURE_SOURCES, today, required_procedures=(), required_offices=())
+
+
+def edit(kb_dir: Path, file: str, old: str, new: str) -> None:
+    path = kb_dir / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {file}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_fixture_is_clean(kb_copy):
+    report = run(kb_copy)
+    assert report.problems == []
+    assert report.sources_checked
+
+
+BREAKAGES = {
+    "unknown key": (lambda d: edit(d, PROC, "summary:", "sumary:"), PROC, "sumary", "extra fields not permitted"),
+    "missing field": (lambda d: edit(d, PROC, "last_reviewed: 2026-11-24\n", ""), PROC, "last_reviewed", "field required"),
+    "bad yaml": (lambda d: edit(d, PROC, "category: temporary_residence", "category: [oops"), PROC, "", "cannot read YAML"),
+    "unknown document": (
+        lambda d: edit(d, PROC, "document: passport", "document: pasport"),
+        PROC, "documents[0].document", "unknown document type 'pasport'",
+    ),
+    "unknown office": (
+        lambda d: edit(d, PROC, "where_to_apply: [slovak_embassies", "where_to_apply: [embassy"),
+        PROC, "where_to_apply[0]", "unknown office 'embassy'",
+    ),
+    "unknown related procedure": (
+        lambda d: edit(d, PROC, "last_reviewed:", "related: [nothing]\nlast_reviewed:"),
+        PROC, "related[0]", "unknown procedure 'nothing'",
+    ),
+    "unknown source": (
+        lambda d: edit(d, PROC, "sources: [{source: guide", "sources: [{source: blog"),
+        PROC, "sources[0].source", "unknown source 'blog'",
+    ),
+    "no source": (
+        lambda d: edit(d, PROC, 'sources: [{source: guide, section: "Family reunion"}]', "sources: []"),
+        PROC, "sources", "must cite at least one source",
+    ),
+    "number not in the sources": (
+        lambda d: edit(d, PROC, "amount_eur: 132.50", "amount_eur: 133.50"),
+        PROC, "fees[0].amount_eur", "number 133.50 appears in none of its cited sources",
+    ),
+    "number in text not in the sources": (
+        lambda d: edit(d, PROC, 'processing_time: {en: "90 days."', 'processing_time: {en: "60 days."'),
+        PROC, "processing_time.en", "number 60 appears in none",
+    ),
+    "fee without review flag": (
+        lambda d: edit(
+            d, "procedures/permanent_residence_5_years.yml",
+            "    review:\n      reason: likely_changed\n      note: {en: \"Fees may have changed.\", uk: \"Збори могли змінитися.\", ru: \"Пошлини могли измениться.\"}\n      confirm_with: [iom_mic]\n".replace("Пошлини", "Пошлины"),
+            "",
+        ),
+        "procedures/permanent_residence_5_years.yml", "fees[0].review", "every fee needs a review flag",
+    ),
+    "duplicate alias": (
+        lambda d: edit(d, "procedures/permanent_residence_5_years.yml", "[married to a slovak]", "[family reunion]"),
+        "topics.yml", "aliases.en", "alias 'family reunion' is also used by procedure permanent_residence_5_years",
+    ),
+    "id does not match file": (
+        lambda d: edit(d, "procedures/temporary_protection.yml", "id: temporary_protection", "id: temporary_residence_family_reunion"),
+        "procedures/temporary_protection.yml", "id", "does not match the file name",
+    ),
+    "duplicate id": (
+        lambda d: (d / "procedures/copy.yml").write_text((d / PROC).read_text(encoding="utf-8"), encoding="utf-8"),
+        "procedures/temporary_residence_family_reunion.yml", ".id", "duplicate id 'temporary_residence_family_reunion'",
+    ),
+    "topic without choice labels": (
+        lambda d: edit(d, "procedures/permanent_residence_5_years.yml", "choice_label:", "#choice_label:"),
+        "procedures/permanent_residence_5_years.yml", "choice_label", "needed by topic 'family_reunion'",
+    ),
+    "source file without record": (
+        lambda d: edit(d, "sources.yml", "file: guide.txt", "file: missing.txt"),
+        "sources.yml", "guide", "file missing.txt not found",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", BREAKAGES)
+def test_each_error_kind_is_reported_with_file_and_field(kb_copy: Path, name: str):
+    breakage: Callable[[Path], None]
+    breakage, file, field, message = BREAKAGES[name]
+    breakage(kb_copy)
+    report = run(kb_copy)
+    matching = [p for p in report.errors if message in p.message]
+    assert matching, [str(p) for p in report.problems]
+    problem = matching[0]
+    assert (
+        problem.file.replace("\\", "/").endswith(file if file != ".id" else "procedures/copy.yml")
+        or file in problem.file
+    )
+    assert field in problem.field
+
+
+def test_required_ids_are_checked(kb_copy: Path):
+    report = validate(kb_copy, FIXTURE_SOURCES, required_procedures=("asylum",), required_offices=("unhcr",))
+    assert {(p.field, p.message) for p in report.errors} == {
+        ("asylum", "required procedure is missing"),
+        ("unhcr", "required office is missing"),
+    }
+
+
+def test_a_past_valid_until_is_a_warning_not_an_error(kb_copy: Path):
+    report = run(kb_copy, today=dt.date(2027, 3, 5))
+    assert report.errors == []
+    assert [(p.field, p.message) for p in report.warnings] == [("validity.valid_until", "2027-03-04 has passed")]
+
+
+def test_missing_translations_lower_coverage(kb_copy: Path):
+    edit(kb_copy, "procedures/temporary_protection.yml", 'uk: "Тимчасовий захист", ', "")
+    report = run(kb_copy)
+    assert report.errors == []
+    assert report.coverage.percent("en") == 100.0
+    assert report.coverage.percent("uk") < 100.0
+    assert report.coverage.missing["uk"] == ["knowledge/procedures/temporary_protection.yml: title"]
+
+
+def test_kb_check_prints_coverage_and_fails_on_errors(kb_copy: Path, capsys):
+    assert kb_check(["--knowledge", str(kb_copy), "--sources", str(FIXTURE_SOURCES)]) == 1  # fixture lacks required ids
+    out = capsys.readouterr().out
+    assert "coverage: en 100.0 %" in out
+    assert "required procedure is missing" in out
+
+
+def test_the_real_knowledge_base_passes(capsys):
+    sources = ROOT.parent / "shared" / "sources"
+    if not sources.is_dir():
+        pytest.skip("../shared/sources is not next to the repository")
+    assert kb_check(["--knowledge", str(ROOT / "knowledge"), "--sources", str(sources)]) == 0
+    out = capsys.readouterr().out
+    assert "kb-check: 0 errors" in out
+    assert "numbers checked against the source texts" in out
