@@ -1,0 +1,76 @@
+"""Starts the real action server and Rasa server for end-to-end tests, on free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "pobyt.tar.gz"
+BIN = Path(sys.executable).parent
+STARTUP_LIMIT_S = 180
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, processes: List[subprocess.Popen], logs: List[Path]) -> None:
+    """Polls ``url`` until it answers; fails at once if a server process exits (bounded wait)."""
+    deadline = time.monotonic() + STARTUP_LIMIT_S
+    while time.monotonic() < deadline:
+        for process, log in zip(processes, logs):
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited during start-up:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)  # start-up polling interval, not a synchronisation of the test itself
+    raise RuntimeError(f"{url} did not answer within {STARTUP_LIMIT_S} s")
+
+
+@contextmanager
+def running_assistant(workdir: Path, env_overrides: Dict[str, str]) -> Iterator[str]:
+    """Runs both servers with a fresh SQLite tracker store; yields the Rasa server's base URL."""
+    rasa_port, actions_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+    )
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **env_overrides}
+    logs = [workdir / "actions.log", workdir / "rasa.log"]
+    commands = [
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        [str(BIN / "rasa"), "run", "--enable-api", "--model", str(MODEL), "--port", str(rasa_port),
+         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+    ]  # fmt: skip
+    processes = []
+    try:
+        for command, log in zip(commands, logs):
+            processes.append(
+                subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+            )
+        _wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes, logs)
+        _wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes, logs)
+        yield f"http://127.0.0.1:{rasa_port}"
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,82 @@
+"""The README's conversation over the real REST channel: real Rasa server, real action server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from pobyt.language import detect_language
+from tests.servers import MODEL, running_assistant
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.skip("no trained model: run `make train` (make test does)")
+    with running_assistant(tmp_path_factory.mktemp("e2e"), {"POBYT_TODAY": "2026-11-24"}) as url:
+        yield url
+
+
+def say(url: str, sender: str, message: str) -> list:
+    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def slots(url: str, sender: str) -> dict:
+    return requests.get(f"{url}/conversations/{sender}/tracker", timeout=30).json()["slots"]
+
+
+def test_family_reunion_documents_then_fees(assistant):
+    sender = "e2e-family"
+    (choice,) = say(assistant, sender, "what do I need for family reunion")
+    assert choice["text"] == "Who is your family member in Slovakia?"
+    assert [b["title"] for b in choice["buttons"]] == [
+        "My family member is a Slovak citizen",
+        "My family member is a foreigner living in Slovakia",
+    ]
+    payload = choice["buttons"][1]["payload"]
+    assert json.loads(payload[len("/ask_documents") :]) == {"procedure": "temporary_residence_family_reunion"}
+    assert slots(assistant, sender)["language"] == "en"
+
+    (documents,) = say(assistant, sender, payload)
+    lines = documents["text"].split("\n")
+    assert lines[0] == "Temporary residence for family reunion (Prechodný pobyt na účel zlúčenia rodiny)"
+    assert lines[1] == "Documents you need:"
+    assert any(line.startswith("• 2 × ") and "3 x 3.5 cm" in line for line in lines)
+    assert lines[-1] == "Source: Guide to legal stay in Slovakia (as of 2017-2019). Checked on 24 November 2026."
+    assert slots(assistant, sender)["procedure"] == "temporary_residence_family_reunion"
+
+    (fees,) = say(assistant, sender, "how much does it cost")
+    lines = fees["text"].split("\n")
+    assert lines[1:3] == ["Fees:", "• EUR 132.50: Application for temporary residence (paid when you apply)"]
+    assert lines[3].startswith("⚠ Residence fees are reported to have changed")
+    assert "0850 211 478" in lines[3]
+    assert lines[-1].startswith("Source: Guide to legal stay in Slovakia (as of 2017-2019).")
+    state = slots(assistant, sender)
+    assert (state["procedure"], state["language"], state["aspect"]) == (
+        "temporary_residence_family_reunion",
+        "en",
+        "fees",
+    )
+
+
+def test_spouse_of_a_slovak_citizen_gets_permanent_residence_fees(assistant):
+    sender = "e2e-spouse"
+    (answer,) = say(assistant, sender, "I am married to a Slovak, how much does it cost?")
+    assert answer["text"].startswith(
+        "Permanent residence for five years (Trvalý pobyt na 5 rokov)\nFees:\n• EUR 165.50"
+    )
+    assert slots(assistant, sender)["procedure"] == "permanent_residence_5_years"
+
+
+def test_a_ukrainian_message_is_answered_in_ukrainian(assistant):
+    sender = "e2e-uk"
+    replies = say(assistant, sender, "Добрий день! Мені потрібна допомога")
+    assert replies
+    assert slots(assistant, sender)["language"] == "uk"
+    assert all(detect_language(reply["text"]) == "uk" for reply in replies), replies
