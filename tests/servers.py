@@ -29,7 +29,7 @@ def _wait_until_up(url: str, processes: List[subprocess.Popen], logs: List[Path]
     """Polls ``url`` until it answers; fails at once if a server process exits (bounded wait)."""
     deadline = time.monotonic() + STARTUP_LIMIT_S
     while time.monotonic() < deadline:
-        for process, log in zip(processes, logs):
+        for process, log in zip(processes, logs, strict=False):
             if process.poll() is not None:
                 raise RuntimeError(f"server exited during start-up:\n{log.read_text()[-3000:]}")
         try:
@@ -59,7 +59,7 @@ def running_assistant(workdir: Path, env_overrides: Dict[str, str]) -> Iterator[
     ]  # fmt: skip
     processes = []
     try:
-        for command, log in zip(commands, logs):
+        for command, log in zip(commands, logs, strict=True):
             processes.append(
                 subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
             )
