@@ -125,13 +125,72 @@ def test_a_past_valid_until_is_a_warning_not_an_error(kb_copy: Path):
     assert [(p.field, p.message) for p in report.warnings] == [("validity.valid_until", "2027-03-04 has passed")]
 
 
-def test_missing_translations_lower_coverage(kb_copy: Path):
+def test_missing_translations_are_errors_or_only_lower_coverage(kb_copy: Path):
     edit(kb_copy, "procedures/temporary_protection.yml", 'uk: "Тимчасовий захист", ', "")
-    report = run(kb_copy)
-    assert report.errors == []
-    assert report.coverage.percent("en") == 100.0
-    assert report.coverage.percent("uk") < 100.0
-    assert report.coverage.missing["uk"] == ["knowledge/procedures/temporary_protection.yml: title"]
+    strict = run(kb_copy)
+    assert [(p.field, p.message) for p in strict.errors] == [("title", "missing uk text")]
+    lenient = validate(
+        kb_copy, FIXTURE_SOURCES, required_procedures=(), required_offices=(), require_translations=False
+    )
+    assert lenient.errors == []
+    assert lenient.coverage.percent("en") == 100.0
+    assert lenient.coverage.percent("uk") < 100.0
+    assert [p.field for p in lenient.coverage.missing["uk"]] == ["title"]
+
+
+TRANSLATION_BREAKAGES = {
+    "russian letters in ukrainian": (
+        ('summary: {en: "Protection for people fleeing Ukraine.", uk: "Захист для людей, які тікають з України."',
+         'summary: {en: "Protection for people fleeing Ukraine.", uk: "Защита для людей, которые бегут из Украины."'),
+        "summary.uk", "letters of the other language in uk text: ы",
+    ),
+    "ukrainian letters in russian": (
+        ('ru: "Защита для людей, бегущих из Украины."', 'ru: "Захист для людей, які тікають з України."'),
+        "summary.ru", "letters of the other language in ru text: ії",
+    ),
+    "a russian sentence passed off as ukrainian": (
+        ('uk: "Захист для людей, які тікають з України."', 'uk: "Защита для людей, бегущих из Украины от войны."'),
+        "summary.uk", "text is identified as ru, not uk",
+    ),
+    "a number dropped": (
+        ('processing_time: {en: "90 days.", uk: "90 днів.", ru: "90 дней."}',
+         'processing_time: {en: "90 days.", uk: "дев\'яносто днів.", ru: "90 дней."}'),
+        "processing_time.uk", "numbers differ from the English text: missing 90",
+    ),
+    "a number changed": (
+        ('processing_time: {en: "90 days.", uk: "90 днів.", ru: "90 дней."}',
+         'processing_time: {en: "90 days.", uk: "90 днів.", ru: "60 дней."}'),
+        "processing_time.ru", "numbers differ from the English text: missing 90; not in English 60",
+    ),
+    "an english date in russian": (
+        ('processing_time: {en: "90 days.", uk: "90 днів.", ru: "90 дней."}',
+         'processing_time: {en: "90 days, until 4 March 2027.", uk: "90 днів, до 4 березня 2027.", ru: "90 дней, до 4 March 2027."}'),
+        "processing_time.ru", "English month name",
+    ),
+    "a date in the wrong form": (
+        ('processing_time: {en: "90 days.", uk: "90 днів.", ru: "90 дней."}',
+         'processing_time: {en: "90 days, until 4 March 2027.", uk: "90 днів, до 4.3.2027.", ru: "90 дней, до 4 марта 2027."}'),
+        "processing_time.uk", "date should be written as '4 березня 2027'",
+    ),
+    "a title without the glossary term": (
+        ('title: {en: "Temporary protection", uk: "Тимчасовий захист"', 'title: {en: "Temporary protection", uk: "Тимчасовий прихисток"'),
+        "title.uk", "does not use the glossary term 'тимчасовий захист'",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", TRANSLATION_BREAKAGES)
+def test_translation_checks(kb_copy: Path, name: str):
+    (old, new), field, message = TRANSLATION_BREAKAGES[name]
+    file = PROC if old in (kb_copy / PROC).read_text(encoding="utf-8") else "procedures/temporary_protection.yml"
+    edit(kb_copy, file, old, new)
+    problems = [(p.field, p.message) for p in run(kb_copy).errors]
+    assert any(f == field and m.startswith(message) for f, m in problems), problems
+
+
+def test_a_procedure_without_aliases_in_a_language_is_an_error(kb_copy: Path):
+    edit(kb_copy, PROC, "uk: [до чоловіка-іноземця], ", "")
+    assert [(p.field, p.message) for p in run(kb_copy).errors] == [("aliases.uk", "no aliases in this language")]
 
 
 def test_kb_check_prints_coverage_and_fails_on_errors(kb_copy: Path, capsys):

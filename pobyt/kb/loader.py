@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pobyt.kb.models import DocumentType, KnowledgeBase, Office, Procedure, Source, Topic
+from pobyt.kb.models import DocumentType, GlossaryTerm, KnowledgeBase, Office, Procedure, Source, Topic
 from pobyt.kb.problems import Problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -21,6 +21,7 @@ CATALOGUES: Dict[str, Tuple[str, Type[BaseModel]]] = {
     "offices.yml": ("offices", Office),
     "documents.yml": ("documents", DocumentType),
     "topics.yml": ("topics", Topic),
+    "glossary.yml": ("terms", GlossaryTerm),
 }
 
 
@@ -91,6 +92,7 @@ def load_with_problems(knowledge_dir: Optional[Path] = None) -> Tuple[Optional[K
         "offices": {},
         "documents": {},
         "topics": {},
+        "terms": {},
         "procedures": {},
     }
     files: Dict[str, str] = {}
@@ -146,6 +148,7 @@ def load_with_problems(knowledge_dir: Optional[Path] = None) -> Tuple[Optional[K
     kb = KnowledgeBase(
         procedures=items["procedures"],
         topics=items["topics"],
+        glossary=items["terms"],
         offices=items["offices"],
         documents=items["documents"],
         sources=items["sources"],

@@ -271,11 +271,23 @@ class Topic(StrictModel):
     procedures: List[str] = Field(..., min_items=2)
 
 
+class GlossaryTerm(StrictModel):
+    """A term used consistently in all three languages, with its official Slovak form."""
+
+    id: str = Field(..., regex=ID_PATTERN)
+    en: str = Field(..., min_length=1)
+    uk: str = Field(..., min_length=1)
+    ru: str = Field(..., min_length=1)
+    sk: str = Field(..., min_length=1)
+    procedures: List[str] = Field(default_factory=list, description="procedures whose title uses the term")
+
+
 class KnowledgeBase(StrictModel):
     """The whole knowledge base, indexed by id."""
 
     procedures: Dict[str, Procedure]
     topics: Dict[str, Topic] = Field(default_factory=dict)
+    glossary: Dict[str, GlossaryTerm] = Field(default_factory=dict)
     offices: Dict[str, Office]
     documents: Dict[str, DocumentType]
     sources: Dict[str, Source]

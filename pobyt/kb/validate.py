@@ -15,6 +15,8 @@ from pobyt.kb.numbers import amount_forms, date_numbers, numbers_in_source, numb
 from pobyt.kb.problems import Problem, Severity
 from pobyt.kb.required import REQUIRED_OFFICES, REQUIRED_PROCEDURES
 from pobyt.kb.search import normalise
+from pobyt.kb.translations import check_translations
+from pobyt.kb.walk import entries, texts, walk
 
 #: Keys whose values are ids or metadata, not text shown to people: their numbers are not facts.
 _NOT_FACTS = {"id", "category", "document", "confirm_with", "where_to_apply", "related", "reason",
@@ -28,7 +30,7 @@ class Coverage:
 
     total: int = 0
     filled: Dict[str, int] = field(default_factory=lambda: {lang: 0 for lang in LANGUAGES})
-    missing: Dict[str, List[str]] = field(default_factory=lambda: {lang: [] for lang in LANGUAGES})
+    missing: Dict[str, List[Problem]] = field(default_factory=lambda: {lang: [] for lang in LANGUAGES})
 
     def percent(self, language: str) -> float:
         """Returns the share of filled fields in ``language`` (100.0 when there are none)."""
@@ -55,36 +57,9 @@ class Report:
         return [p for p in self.problems if p.severity == Severity.warning]
 
 
-def _walk(value: Any, path: str) -> Iterator[Tuple[str, Any]]:
-    """Yields ``(field path, value)`` for every leaf of a model, list or dict."""
-    if isinstance(value, BaseModel):
-        for key in value.__fields__:
-            yield from _walk(getattr(value, key), f"{path}.{key}" if path else key)
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            yield from _walk(item, f"{path}[{index}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk(item, f"{path}.{key}" if path else str(key))
-    else:
-        yield path, value
-
-
-def _texts(value: Any, path: str) -> Iterator[Tuple[str, Text]]:
-    """Yields every :class:`Text` inside ``value`` with its field path."""
-    if isinstance(value, Text):
-        yield path, value
-    elif isinstance(value, BaseModel):
-        for key in value.__fields__:
-            yield from _texts(getattr(value, key), f"{path}.{key}" if path else key)
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            yield from _texts(item, f"{path}[{index}]")
-
-
 def _fact_numbers(item: BaseModel) -> Iterator[Tuple[str, Tuple[str, ...]]]:
     """Yields ``(field path, accepted spellings)`` for each number an entry states as a fact."""
-    for path, value in _walk(item, ""):
+    for path, value in walk(item):
         top = path.split(".")[0].split("[")[0]
         leaf = path.rsplit(".", 1)[-1]
         if top in _NOT_FACTS or leaf in _NOT_FACTS:
@@ -201,20 +176,14 @@ def _check_topics(kb: KnowledgeBase) -> Iterator[Problem]:
 
 def _coverage(kb: KnowledgeBase) -> Coverage:
     coverage = Coverage()
-    entries: List[Tuple[str, BaseModel]] = []
-    entries += [(kb.files.get(f"procedures:{i}", i), p) for i, p in kb.procedures.items()]
-    entries += [(f"offices:{i}", o) for i, o in kb.offices.items()]
-    entries += [(f"documents:{i}", d) for i, d in kb.documents.items()]
-    entries += [(f"topics:{i}", t) for i, t in kb.topics.items()]
-    entries += [(f"sources:{i}", s) for i, s in kb.sources.items()]
-    for where, entry in entries:
-        for path, text in _texts(entry, ""):
+    for file, prefix, entry in entries(kb):
+        for path, text in texts(entry):
             coverage.total += 1
             for language in LANGUAGES:
                 if getattr(text, language).strip():
                     coverage.filled[language] += 1
                 else:
-                    coverage.missing[language].append(f"{where}: {path}")
+                    coverage.missing[language].append(Problem(file, prefix + path, f"missing {language} text"))
     return coverage
 
 
@@ -224,6 +193,7 @@ def validate(
     today: Optional[dt.date] = None,
     required_procedures: Sequence[str] = REQUIRED_PROCEDURES,
     required_offices: Sequence[str] = REQUIRED_OFFICES,
+    require_translations: bool = True,
 ) -> Report:
     """Validates the knowledge base and returns every problem found.
 
@@ -233,6 +203,8 @@ def validate(
         today: the date ``valid_until`` is compared with (default: today).
         required_procedures: procedure ids that must exist.
         required_offices: office ids that must exist.
+        require_translations: a missing Ukrainian or Russian text (or alias list) is an error;
+            otherwise it only lowers the coverage.
 
     Returns:
         A :class:`Report` with problems (errors and warnings), coverage and counts.
@@ -286,11 +258,17 @@ def validate(
             if not (Path(sources_dir) / source.file).exists():
                 problems.append(Problem(kb.files[f"sources:{source.id}"], source.id, f"file {source.file} not found"))
 
+    problems += check_translations(kb, require_aliases=require_translations)
+    coverage = _coverage(kb)
+    if require_translations:
+        problems += coverage.missing["uk"] + coverage.missing["ru"]
+
     counts = {
         "procedures": len(kb.procedures),
         "offices": len(kb.offices),
         "documents": len(kb.documents),
         "topics": len(kb.topics),
         "sources": len(kb.sources),
+        "glossary terms": len(kb.glossary),
     }
-    return Report(problems, _coverage(kb), counts, sources_checked)
+    return Report(problems, coverage, counts, sources_checked)
