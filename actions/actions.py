@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -15,14 +15,9 @@ from pobyt.messages import say
 
 
 def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
-    """Sends one answer with its buttons."""
+    """Sends one answer with its buttons and its machine-readable data (``custom``)."""
     buttons = [{"title": b.title, "payload": b.payload} for b in answer.buttons]
-    dispatcher.utter_message(text=answer.text, buttons=buttons or None)
-
-
-def entity_value(tracker: Tracker, entity: str) -> Optional[str]:
-    """Returns the value of ``entity`` in the latest message, if any."""
-    return next(tracker.get_latest_entity_values(entity), None)
+    dispatcher.utter_message(text=answer.text, buttons=buttons or None, json_message={"pobyt": answer.data})
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -66,8 +61,8 @@ class ActionAnswer(Action):
         reply = conversation.answer_question(
             text=latest_text(tracker),
             intent=(tracker.latest_message.get("intent") or {}).get("name"),
-            entity_procedure=entity_value(tracker, "procedure"),
-            slots={name: tracker.get_slot(name) for name in ("procedure", "language", "aspect")},
+            entities=tracker.latest_message.get("entities") or [],
+            slots={name: tracker.get_slot(name) for name in conversation.SLOTS},
         )
         for answer in reply.answers:
             send(dispatcher, answer)
@@ -84,6 +79,12 @@ class ActionGreet(LanguageAwareAction):
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
         """Returns the greeting and the disclaimer."""
         return [Answer(say("greet", language)), Answer(say("disclaimer", language))]
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Greets; the disclaimer counts as shown for the rest of the conversation."""
+        return [*await super().run(dispatcher, tracker, domain), SlotSet("disclaimer_shown", True)]
 
 
 class ActionHelp(LanguageAwareAction):
@@ -130,8 +131,8 @@ class ActionHuman(LanguageAwareAction):
         return "action_human"
 
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
-        """Returns the human contacts."""
-        return [conversation.human_help(language)]
+        """Returns the human contacts (with the branches in the city the person named)."""
+        return [conversation.human_help(language, text=latest_text(tracker))]
 
 
 class ActionFallback(LanguageAwareAction):

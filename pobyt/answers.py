@@ -9,15 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
-from pobyt.kb.models import Aspect, DocumentRequirement, KnowledgeBase, Office, Procedure, ReviewFlag, ReviewReason
+from pobyt.kb.models import (
+    Aspect,
+    DocumentRequirement,
+    KnowledgeBase,
+    Office,
+    Procedure,
+    ReviewFlag,
+    ReviewReason,
+    SourceRef,
+)
 from pobyt.messages import format_date, plural, say
 
 #: What a person can ask about a procedure; each has an intent ``ask_<aspect>``.
 ASPECTS = tuple(aspect.value for aspect in Aspect)
-#: Offices whose contacts are given whenever a person should talk to a human.
-HUMAN_HELP_OFFICES = ("iom_mic",)
+#: Offices whose contacts are given whenever a person should talk to a human: the IOM MIC
+#: helpline first, then the legal-aid NGOs.
+HUMAN_HELP_OFFICES = ("iom_mic", "human_rights_league", "marginal")
+#: Cities with branches, and the stems by which a message names them (Latin and Cyrillic).
+CITIES = {"Bratislava": ("bratislav", "братислав"), "Košice": ("kosic", "košic", "кошиц")}
 BULLET = "• "
 
 
@@ -31,10 +43,16 @@ class Button:
 
 @dataclass
 class Answer:
-    """A reply: text plus optional buttons."""
+    """A reply: text, optional buttons, and what it was built from.
+
+    ``data`` is the machine-readable part sent with the message (channels and the staff console
+    use it): the knowledge-base ids (``procedure``, ``office``), the ``aspect``, the ``sources``
+    ids and the ``language``.
+    """
 
     text: str
     buttons: List[Button] = field(default_factory=list)
+    data: Dict[str, Any] = field(default_factory=dict)
 
 
 def aspect_payload(aspect: str, procedure_id: str) -> str:
@@ -55,10 +73,26 @@ def office_contact(office: Office, language: str) -> str:
     return f"{name} ({', '.join(details)})" if details else name
 
 
-def human_contacts(kb: KnowledgeBase, language: str) -> str:
-    """Returns the contacts of the people who can help (the IOM MIC helpline first)."""
-    offices = [kb.offices[o] for o in HUMAN_HELP_OFFICES if o in kb.offices]
-    return "; ".join(office_contact(o, language) for o in offices)
+def named_city(text: str) -> Optional[str]:
+    """Returns "Bratislava" or "Košice" when ``text`` names the city (any case, inflected)."""
+    lowered = text.lower()
+    return next((city for city, stems in CITIES.items() if any(stem in lowered for stem in stems)), None)
+
+
+def human_contacts(kb: KnowledgeBase, language: str, text: str = "") -> str:
+    """Returns the contacts of the people who can help (the IOM MIC helpline first).
+
+    When ``text`` names Bratislava or Košice, each organisation's branch there is added.
+    """
+    city = named_city(text)
+    contacts = []
+    for office in (kb.offices[o] for o in HUMAN_HELP_OFFICES if o in kb.offices):
+        contact = office_contact(office, language)
+        branch = next((loc for loc in office.locations if city and loc.city == city), None)
+        if branch is not None:
+            contact += f", {branch.address or branch.city}"
+        contacts.append(contact)
+    return "; ".join(contacts)
 
 
 def _review_lines(flags: Iterable[ReviewFlag], kb: KnowledgeBase, language: str) -> List[str]:
@@ -74,9 +108,9 @@ def _review_lines(flags: Iterable[ReviewFlag], kb: KnowledgeBase, language: str)
     return lines
 
 
-def _source_line(kb: KnowledgeBase, proc: Procedure, language: str) -> str:
+def _source_line(kb: KnowledgeBase, refs: Sequence[SourceRef], language: str, reviewed: Optional[dt.date]) -> str:
     parts = []
-    for ref in proc.sources:
+    for ref in refs:
         source = kb.sources.get(ref.source)
         if source is None or any(source.title.get(language) in p for p in parts):
             continue
@@ -88,7 +122,9 @@ def _source_line(kb: KnowledgeBase, proc: Procedure, language: str) -> str:
             if len(date) == 10:
                 date = format_date(dt.date.fromisoformat(date), language)
             parts.append(say("source.as_of", language, title=title, date=date))
-    return say("source.line", language, sources="; ".join(parts), reviewed=format_date(proc.last_reviewed, language))
+    if reviewed is None:
+        return say("source.only", language, sources="; ".join(parts))
+    return say("source.line", language, sources="; ".join(parts), reviewed=format_date(reviewed, language))
 
 
 def _document_line(kb: KnowledgeBase, req: DocumentRequirement, language: str) -> str:
@@ -228,6 +264,7 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
     title = proc.title.get(language)
     header = f"{title} ({proc.official_name})" if proc.official_name else title
     body = _aspect_body(kb, proc, aspect, language, today)
+    data = {"procedure": proc.id, "aspect": aspect, "language": language, "sources": []}
     if not body:
         text = "\n".join(
             [
@@ -236,14 +273,41 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
                 say("human", language, contacts=human_contacts(kb, language)),
             ]
         )
-        return Answer(text)
+        return Answer(text, data={**data, "offices": list(HUMAN_HELP_OFFICES)})
     lines = [
         header,
         *body,
         *_review_lines(_aspect_flags(kb, proc, aspect), kb, language),
-        _source_line(kb, proc, language),
+        _source_line(kb, proc.sources, language, proc.last_reviewed),
     ]
-    return Answer("\n".join(lines))
+    offices = proc.where_to_apply if aspect in ("where", "contacts") else []
+    return Answer("\n".join(lines), data={**data, "sources": _source_ids(proc.sources), "offices": list(offices)})
+
+
+def _source_ids(refs: Sequence[SourceRef]) -> List[str]:
+    return list(dict.fromkeys(ref.source for ref in refs))
+
+
+def render_office(kb: KnowledgeBase, office_id: str, language: str) -> Answer:
+    """Answers a question about an office: what it does, branches, hours, phones, e-mail, web."""
+    office = kb.offices[office_id]
+    name = office.name.get(language)
+    lines = [f"{name} ({office.official_name})" if office.official_name else name, office.description.get(language)]
+    for location in office.locations:
+        lines.append(BULLET + ", ".join(x for x in (location.city if location.city not in location.address else "",
+                                                    location.address) if x))  # fmt: skip
+        if location.hours:
+            lines.append(f"  {location.hours.get(language)}")
+        if location.phones or location.emails:
+            lines.append(f"  {', '.join(location.phones + location.emails)}")
+    contacts = office.phones + office.emails + office.websites
+    if contacts:
+        lines.append(", ".join(contacts))
+    flags = office.review + [loc.review for loc in office.locations if loc.review]
+    lines += _review_lines(flags, kb, language)
+    lines.append(_source_line(kb, office.sources, language, None))
+    data = {"office": office.id, "aspect": "contacts", "language": language, "sources": _source_ids(office.sources)}
+    return Answer("\n".join(lines), data=data)
 
 
 def render_choice(
@@ -255,4 +319,5 @@ def render_choice(
         proc = kb.procedures[proc_id]
         label = proc.choice_label or proc.title
         buttons.append(Button(label.get(language), aspect_payload(aspect, proc_id)))
-    return Answer(question or say("did_you_mean", language), buttons)
+    data = {"choices": list(procedure_ids), "aspect": aspect, "language": language}
+    return Answer(question or say("did_you_mean", language), buttons, data)

@@ -8,14 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from pobyt.answers import ASPECTS, Answer, Button, aspect_payload, human_contacts, render_aspect, render_choice
+from pobyt.answers import (
+    ASPECTS,
+    Answer,
+    Button,
+    aspect_payload,
+    human_contacts,
+    render_aspect,
+    render_choice,
+    render_office,
+)
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.kb.models import Category, KnowledgeBase
-from pobyt.kb.search import KnowledgeBaseSearch
 from pobyt.language import choose_language
 from pobyt.messages import DEFAULT_LANGUAGE, language_or_default, say
+from pobyt.recognition import search_index
 
 #: Two matches closer than this are equally good: the person is asked which one is meant.
 AMBIGUITY_MARGIN = 0.05
@@ -26,23 +35,14 @@ MENU_PROCEDURES = (
     "permanent_residence",
     "citizenship_naturalization",
 )
+#: Slots the dialogue reads and writes (the contract with channels and tests).
+SLOTS = ("procedure", "office", "language", "aspect", "disclaimer_shown")
 
 
 def today() -> dt.date:
     """Returns today's date, or ``$POBYT_TODAY`` (ISO date) when set, so tests can fix the date."""
     override = os.environ.get("POBYT_TODAY")
     return dt.date.fromisoformat(override) if override else dt.date.today()
-
-
-_INDEXES: Dict[int, Tuple[KnowledgeBase, KnowledgeBaseSearch]] = {}
-
-
-def search_index(kb: KnowledgeBase) -> KnowledgeBaseSearch:
-    """Returns the search index of ``kb``, built on first use and kept for the process."""
-    cached = _INDEXES.get(id(kb))
-    if cached is None or cached[0] is not kb:
-        cached = _INDEXES[id(kb)] = (kb, KnowledgeBaseSearch(kb))
-    return cached[1]
 
 
 def resolve_language(text: str, current: Optional[str]) -> str:
@@ -66,43 +66,67 @@ class Reply:
     slots: Dict[str, Any] = field(default_factory=dict)
 
 
+def _ranked(entities: Sequence[Mapping[str, Any]], kind: str) -> List[Mapping[str, Any]]:
+    """Entities of one kind, best first; an entity without confidence (a button) ranks first."""
+    found = [e for e in entities if e.get("entity") == kind and e.get("value")]
+    return sorted(found, key=lambda e: -(e.get("confidence") if e.get("confidence") is not None else 99.0))
+
+
+def _with_disclaimer(answers: List[Answer], slots: Dict[str, Any], language: str) -> List[Answer]:
+    """Adds the disclaimer once per conversation, before the first answer."""
+    if slots.get("disclaimer_shown"):
+        return answers
+    slots["disclaimer_shown"] = True
+    return [Answer(say("disclaimer", language)), *answers]
+
+
 def answer_question(
     text: str,
     intent: Optional[str],
-    entity_procedure: Optional[str],
-    slots: Dict[str, Any],
+    entities: Sequence[Mapping[str, Any]],
+    slots: Mapping[str, Any],
     kb: Optional[KnowledgeBase] = None,
     on: Optional[dt.date] = None,
 ) -> Reply:
-    """Answers a question about an aspect of a procedure.
+    """Answers a question about an aspect of a procedure (or about an office).
 
-    The procedure is, in order: the one a button named (entity), the one the message names,
-    or the one discussed before (follow-ups such as "and how much is it?"). When a topic or
-    several equally good procedures fit, the person is asked which one with buttons.
+    The procedure is, in order: the one a button named, the one the message names (entities from
+    the NLU component), or the one discussed before (follow-ups such as "and how much is it?").
+    When a topic or several equally good procedures fit, the person is asked which one with
+    buttons. An office named without a procedure gets the office's contacts.
     """
     kb = kb or get_knowledge_base()
     language = resolve_language(text, slots.get("language"))
     aspect = aspect_of_intent(intent) or slots.get("aspect") or "overview"
-    new_slots: Dict[str, Any] = {"language": language, "aspect": aspect}
+    new_slots: Dict[str, Any] = {
+        "language": language,
+        "aspect": aspect,
+        "disclaimer_shown": slots.get("disclaimer_shown"),
+    }
+    procedures = [e for e in _ranked(entities, "procedure") if e["value"] in kb.procedures]
+    topics = [e for e in _ranked(entities, "topic") if e["value"] in kb.topics]
+    offices = [e for e in _ranked(entities, "office") if e["value"] in kb.offices]
 
-    procedure_id = entity_procedure if entity_procedure in kb.procedures else None
-    if procedure_id is None:
-        matches = search_index(kb).match(text)
-        if matches:
-            top = matches[0]
-            if top.kind == "topic":
-                topic = kb.topics[top.id]
-                choice = render_choice(kb, topic.procedures, topic.question.get(language), aspect, language)
-                return Reply([choice], new_slots)
-            close = [m.id for m in matches if m.kind == "procedure" and top.score - m.score < AMBIGUITY_MARGIN]
-            if len(close) > 1:
-                return Reply([render_choice(kb, close, None, aspect, language)], new_slots)
-            procedure_id = top.id
-    procedure_id = procedure_id or (slots.get("procedure") if slots.get("procedure") in kb.procedures else None)
-    if procedure_id is None:
-        return Reply([Answer(say("which_procedure", language))], new_slots)
+    def reply(*answers: Answer) -> Reply:
+        return Reply(_with_disclaimer(list(answers), new_slots, language), new_slots)
+
+    best = procedures[0] if procedures else None
+    if topics and (best is None or (topics[0].get("confidence") or 0) >= (best.get("confidence") or 99.0)):
+        topic = kb.topics[topics[0]["value"]]
+        return reply(render_choice(kb, topic.procedures, topic.question.get(language), aspect, language))
+    if best is not None and best.get("confidence") is not None:
+        close = [e["value"] for e in procedures if best["confidence"] - e["confidence"] < AMBIGUITY_MARGIN]
+        if len(close) > 1:
+            return reply(render_choice(kb, close, None, aspect, language))
+    if best is None and offices:
+        office_id = offices[0]["value"]
+        new_slots["office"] = office_id
+        return reply(render_office(kb, office_id, language))
+    procedure_id = best["value"] if best else slots.get("procedure")
+    if procedure_id not in kb.procedures:
+        return reply(Answer(say("which_procedure", language)))
     new_slots["procedure"] = procedure_id
-    return Reply([render_aspect(kb, procedure_id, aspect, language, on or today())], new_slots)
+    return reply(render_aspect(kb, procedure_id, aspect, language, on or today()))
 
 
 def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
@@ -115,7 +139,7 @@ def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
         if p in kb.procedures
     ]
     buttons.append(Button(say("button.human", language), "/ask_human"))
-    return Answer("\n".join(lines), buttons)
+    return Answer("\n".join(lines), buttons, {"language": language})
 
 
 def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
@@ -124,11 +148,15 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
     matches = [m for m in search_index(kb).match(text) if m.kind == "procedure"][:3]
     if matches:
         buttons = [Button(kb.procedures[m.id].title.get(language), aspect_payload("overview", m.id)) for m in matches]
-        return Answer(say("did_you_mean", language), buttons)
-    return Answer("\n".join([say("fallback", language), say("human", language, contacts=human_contacts(kb, language))]))
+        return Answer(
+            say("did_you_mean", language), buttons, {"choices": [m.id for m in matches], "language": language}
+        )
+    return human_help(language, kb, say("fallback", language), text)
 
 
-def human_help(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
-    """Returns the contacts of the people who can help."""
+def human_help(language: str, kb: Optional[KnowledgeBase] = None, intro: str = "", text: str = "") -> Answer:
+    """Returns the contacts of the people who can help, preceded by ``intro`` if given."""
     kb = kb or get_knowledge_base()
-    return Answer(say("human", language, contacts=human_contacts(kb, language)))
+    lines = [intro] if intro else []
+    lines.append(say("human", language, contacts=human_contacts(kb, language, text)))
+    return Answer("\n".join(lines), data={"language": language, "offices": ["iom_mic"]})

@@ -5,54 +5,70 @@ from rasa_sdk.events import SlotSet
 
 from actions.actions import ActionAnswer, ActionFallback, ActionGreet, ActionHelp, ActionHuman
 from pobyt.messages import say
+from pobyt.recognition import recognise
 
 pytestmark = pytest.mark.usefixtures("use_fixture_kb")
 
 FAMILY = "temporary_residence_family_reunion"
 HEADER = "Family reunion with a foreigner (Prechodný pobyt na účel zlúčenia rodiny)"
+SOURCE = "Source: Test guide (as of 2019). Checked on 24 November 2026."
+SEEN = {"disclaimer_shown": True}
 
 
 async def run(action, dispatcher, tracker):
     return await action.run(dispatcher, tracker, domain={})
 
 
-async def test_family_reunion_asks_back_with_one_button_per_procedure(make_tracker, dispatcher):
-    tracker = make_tracker("what do I need for family reunion", "ask_documents")
-    events = await run(ActionAnswer(), dispatcher, tracker)
-    assert dispatcher.messages == [
-        {
-            "text": "Who is your family member in Slovakia?",
-            "buttons": [
-                {"title": "A Slovak citizen", "payload": '/ask_documents{"procedure": "permanent_residence_5_years"}'},
-                {"title": "A foreigner", "payload": f'/ask_documents{{"procedure": "{FAMILY}"}}'},
-            ],
-            "template": None,
-            "response": None,
-            "image": None,
-            "attachment": None,
-            "elements": [],
-            "custom": {},
-        }  # fmt: skip
+@pytest.fixture
+def ask(make_tracker, fixture_kb):
+    """A tracker whose latest message carries the entities the NLU component would add."""
+
+    def build(text, intent, slots=None, entities=None):
+        found = recognise(text, fixture_kb) if entities is None else entities
+        return make_tracker(text, intent, entities=found, slots=slots)
+
+    return build
+
+
+async def test_family_reunion_asks_back_with_one_button_per_procedure(ask, dispatcher):
+    events = await run(ActionAnswer(), dispatcher, ask("what do I need for family reunion", "ask_documents"))
+    disclaimer, choice = dispatcher.messages
+    assert disclaimer["text"] == say("disclaimer", "en")
+    assert choice["text"] == "Who is your family member in Slovakia?"
+    assert choice["buttons"] == [
+        {"title": "A Slovak citizen", "payload": '/ask_documents{"procedure": "permanent_residence_5_years"}'},
+        {"title": "A foreigner", "payload": f'/ask_documents{{"procedure": "{FAMILY}"}}'},
     ]
-    assert events == [SlotSet("language", "en"), SlotSet("aspect", "documents")]
+    assert choice["custom"] == {
+        "pobyt": {"choices": ["permanent_residence_5_years", FAMILY], "aspect": "documents", "language": "en"}
+    }
+    assert events == [SlotSet("language", "en"), SlotSet("aspect", "documents"), SlotSet("disclaimer_shown", True)]
 
 
-async def test_a_button_answers_the_pending_aspect_and_sets_the_procedure(make_tracker, dispatcher):
-    tracker = make_tracker(
+async def test_a_button_answers_the_pending_aspect_and_sets_the_procedure(ask, dispatcher):
+    tracker = ask(
         f'/ask_documents{{"procedure": "{FAMILY}"}}',
         "ask_documents",
         entities=[{"entity": "procedure", "value": FAMILY}],
-        slots={"language": "en", "aspect": "documents"},
+        slots={"language": "en", "aspect": "documents", **SEEN},
     )
     events = await run(ActionAnswer(), dispatcher, tracker)
     (message,) = dispatcher.messages
     assert message["text"].split("\n")[:2] == [HEADER, "Documents you need:"]
-    assert message["text"].endswith("Source: Test guide (as of 2019). Checked on 24 November 2026.")
-    assert events == [SlotSet("language", "en"), SlotSet("aspect", "documents"), SlotSet("procedure", FAMILY)]
+    assert message["text"].endswith(SOURCE)
+    assert message["custom"] == {
+        "pobyt": {"procedure": FAMILY, "aspect": "documents", "language": "en", "sources": ["guide"], "offices": []}
+    }
+    assert events == [
+        SlotSet("language", "en"),
+        SlotSet("aspect", "documents"),
+        SlotSet("disclaimer_shown", True),
+        SlotSet("procedure", FAMILY),
+    ]
 
 
-async def test_a_follow_up_uses_the_procedure_under_discussion(make_tracker, dispatcher):
-    tracker = make_tracker("how much does it cost", "ask_fees", slots={"procedure": FAMILY, "language": "en"})
+async def test_a_follow_up_uses_the_procedure_under_discussion(ask, dispatcher):
+    tracker = ask("how much does it cost", "ask_fees", slots={"procedure": FAMILY, "language": "en", **SEEN})
     events = await run(ActionAnswer(), dispatcher, tracker)
     assert dispatcher.messages[0]["text"] == "\n".join(
         [
@@ -60,29 +76,28 @@ async def test_a_follow_up_uses_the_procedure_under_discussion(make_tracker, dis
             "Fees:",
             "• EUR 132.50: Application",
             "⚠ Fees may have changed. Confirm with IOM MIC (0850 211 478, mic@iom.int) before you pay or file.",
-            "Source: Test guide (as of 2019). Checked on 24 November 2026.",
+            SOURCE,
         ]
     )
-    assert events == [SlotSet("language", "en"), SlotSet("aspect", "fees"), SlotSet("procedure", FAMILY)]
+    assert SlotSet("procedure", FAMILY) in events
 
 
-async def test_a_named_procedure_replaces_the_previous_one(make_tracker, dispatcher):
-    tracker = make_tracker("what is temporary protection", "ask_overview", slots={"procedure": FAMILY})
+async def test_a_named_procedure_replaces_the_previous_one(ask, dispatcher):
+    tracker = ask("what is temporary protection", "ask_overview", slots={"procedure": FAMILY, **SEEN})
     events = await run(ActionAnswer(), dispatcher, tracker)
     assert dispatcher.messages[0]["text"] == "\n".join(
         [
             "Temporary protection (Dočasné útočisko)",
             "Protection for people fleeing Ukraine.",
             "Valid until 4 March 2027, that is in 100 days.",
-            "Source: Test guide (as of 2019). Checked on 24 November 2026.",
+            SOURCE,
         ]
     )
     assert SlotSet("procedure", "temporary_protection") in events
 
 
-async def test_a_russian_question_is_answered_in_russian(make_tracker, dispatcher):
-    tracker = make_tracker("что такое временная защита?", "ask_overview")
-    events = await run(ActionAnswer(), dispatcher, tracker)
+async def test_a_russian_question_is_answered_in_russian(ask, dispatcher):
+    events = await run(ActionAnswer(), dispatcher, ask("что такое временная защита?", "ask_overview", slots=SEEN))
     assert dispatcher.messages[0]["text"].split("\n")[:3] == [
         "Временная защита (Dočasné útočisko)",
         "Защита для людей, бегущих из Украины.",
@@ -91,16 +106,24 @@ async def test_a_russian_question_is_answered_in_russian(make_tracker, dispatche
     assert events[0] == SlotSet("language", "ru")
 
 
-async def test_without_any_procedure_the_person_is_asked_to_name_one(make_tracker, dispatcher):
-    events = await run(ActionAnswer(), dispatcher, make_tracker("how much is it", "ask_fees"))
+async def test_an_office_named_alone_gets_its_contacts(ask, dispatcher):
+    events = await run(ActionAnswer(), dispatcher, ask("IOM MIC phone number?", "ask_contacts", slots=SEEN))
+    assert dispatcher.messages[0]["text"] == "\n".join(
+        ["IOM MIC", "Free advice.", "0850 211 478, mic@iom.int", "Source: Test guide (as of 2019)."]
+    )
+    assert SlotSet("office", "iom_mic") in events
+
+
+async def test_without_any_procedure_the_person_is_asked_to_name_one(ask, dispatcher):
+    events = await run(ActionAnswer(), dispatcher, ask("how much is it", "ask_fees", slots=SEEN))
     assert dispatcher.messages[0]["text"] == say("which_procedure", "en")
-    assert events == [SlotSet("language", "en"), SlotSet("aspect", "fees")]
+    assert events == [SlotSet("language", "en"), SlotSet("aspect", "fees"), SlotSet("disclaimer_shown", True)]
 
 
 async def test_greeting_shows_the_disclaimer_in_the_slot_language(make_tracker, dispatcher):
     events = await run(ActionGreet(), dispatcher, make_tracker("/greet", "greet", slots={"language": "uk"}))
     assert [m["text"] for m in dispatcher.messages] == [say("greet", "uk"), say("disclaimer", "uk")]
-    assert events == [SlotSet("language", "uk")]
+    assert events == [SlotSet("language", "uk"), SlotSet("disclaimer_shown", True)]
 
 
 async def test_help_lists_the_topics_and_offers_a_human(make_tracker, dispatcher):

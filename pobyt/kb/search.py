@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from pobyt.kb.models import LANGUAGES, KnowledgeBase
+from pobyt.lemmas import lemma
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -44,8 +45,8 @@ def normalise(text: str) -> str:
 
 
 def tokens(text: str) -> List[str]:
-    """Splits ``text`` into normalised word tokens without stopwords."""
-    return [t for t in _TOKEN.findall(normalise(text)) if t not in STOPWORDS]
+    """Splits ``text`` into normalised word tokens (Cyrillic words as lemmas), without stopwords."""
+    return [lemma(t) for t in _TOKEN.findall(normalise(text)) if t not in STOPWORDS]
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -79,7 +80,7 @@ def name_score(query: Sequence[str], name: Sequence[str]) -> float:
 class Match:
     """A recognised procedure or topic with its score and the name that matched."""
 
-    kind: str  # "procedure" or "topic"
+    kind: str  # "procedure", "topic" or "office"
     id: str
     score: float
     name: str
@@ -109,6 +110,11 @@ class KnowledgeBaseSearch:
         for topic in kb.topics.values():
             names = [(lang, topic.title.get(lang)) for lang in LANGUAGES] + list(topic.aliases.all())
             self._add("topic", topic.id, names)
+        for office in kb.offices.values():
+            names = [(lang, office.name.get(lang)) for lang in LANGUAGES] + list(office.aliases.all())
+            if office.official_name:
+                names.append(("sk", office.official_name))
+            self._add("office", office.id, names)
 
     def _add(self, kind: str, item_id: str, names: Iterable[Tuple[str, str]]) -> None:
         seen = set()
@@ -119,7 +125,7 @@ class KnowledgeBaseSearch:
                 self._entries.append(_Entry(kind, item_id, language, name, name_tokens))
 
     def match(self, text: str, limit: int = 5) -> List[Match]:
-        """Returns procedures and topics named in ``text``, best first.
+        """Returns the procedures, topics and offices named in ``text``, best first.
 
         A longer name matched completely ranks above a shorter one ("temporary residence for
         study" beats "temporary residence"), so the most specific entry wins.

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from pydantic import BaseModel
 
 from pobyt.kb.loader import load_with_problems
-from pobyt.kb.models import LANGUAGES, DocumentType, KnowledgeBase, Names, Office, Procedure, ReviewFlag, Text
+from pobyt.kb.models import LANGUAGES, DocumentType, KnowledgeBase, Names, Office, Procedure, ReviewFlag
 from pobyt.kb.numbers import amount_forms, date_numbers, numbers_in_source, numbers_in_text
 from pobyt.kb.problems import Problem, Severity
 from pobyt.kb.required import REQUIRED_OFFICES, REQUIRED_PROCEDURES
@@ -150,6 +150,8 @@ def _alias_owners(kb: KnowledgeBase) -> Iterator[Tuple[str, str, Names, str]]:
         yield "procedure", proc.id, proc.aliases, kb.files.get(f"procedures:{proc.id}", "")
     for topic in kb.topics.values():
         yield "topic", topic.id, topic.aliases, kb.files.get(f"topics:{topic.id}", "")
+    for office in kb.offices.values():
+        yield "office", office.id, office.aliases, kb.files.get(f"offices:{office.id}", "")
 
 
 def _check_aliases(kb: KnowledgeBase) -> Iterator[Problem]:
