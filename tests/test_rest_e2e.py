@@ -33,7 +33,8 @@ def slots(url: str, sender: str) -> dict:
 
 def test_family_reunion_documents_then_fees(assistant):
     sender = "e2e-family"
-    (choice,) = say(assistant, sender, "what do I need for family reunion")
+    disclaimer, choice = say(assistant, sender, "what do I need for family reunion")
+    assert disclaimer["text"].startswith("I give information, not legal advice.")
     assert choice["text"] == "Who is your family member in Slovakia?"
     assert [b["title"] for b in choice["buttons"]] == [
         "My family member is a Slovak citizen",
@@ -50,6 +51,13 @@ def test_family_reunion_documents_then_fees(assistant):
     assert any(line.startswith("• 2 × ") and "3 x 3.5 cm" in line for line in lines)
     assert lines[-1] == "Source: Guide to legal stay in Slovakia (as of 2017-2019). Checked on 24 November 2026."
     assert slots(assistant, sender)["procedure"] == "temporary_residence_family_reunion"
+    assert documents["custom"]["pobyt"] == {
+        "procedure": "temporary_residence_family_reunion",
+        "aspect": "documents",
+        "language": "en",
+        "sources": ["legal_stay_guide"],
+        "offices": [],
+    }
 
     (fees,) = say(assistant, sender, "how much does it cost")
     lines = fees["text"].split("\n")
@@ -67,11 +75,21 @@ def test_family_reunion_documents_then_fees(assistant):
 
 def test_spouse_of_a_slovak_citizen_gets_permanent_residence_fees(assistant):
     sender = "e2e-spouse"
-    (answer,) = say(assistant, sender, "I am married to a Slovak, how much does it cost?")
+    _disclaimer, answer = say(assistant, sender, "I am married to a Slovak, how much does it cost?")
     assert answer["text"].startswith(
         "Permanent residence for five years (Trvalý pobyt na 5 rokov)\nFees:\n• EUR 165.50"
     )
     assert slots(assistant, sender)["procedure"] == "permanent_residence_5_years"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"sender": "x"}, {"message": "hi"}, {"sender": 5, "message": "hi"}, [], {"sender": "x", "message": "a" * 4001}],
+)
+def test_malformed_requests_get_a_4xx(assistant, body):
+    response = requests.post(f"{assistant}/webhooks/rest/webhook", json=body, timeout=30)
+    assert response.status_code in (400, 413)
+    assert "error" in response.json()
 
 
 def test_a_ukrainian_message_is_answered_in_ukrainian(assistant):
