@@ -8,14 +8,14 @@ PY := $(BIN)/python
 RASA := $(BIN)/rasa
 MODEL := models/pobyt.tar.gz
 # What the trained model depends on: retrain when any of it changed since the last training.
-MODEL_INPUTS := config.yml domain.yml $(shell find data knowledge -type f -name '*.yml' 2>/dev/null) pobyt/messages.yml
+MODEL_INPUTS := config.yml domain.yml $(shell find data knowledge -type f -name '*.yml' 2>/dev/null)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format kb-check pytest validate test-stories train clean
+.PHONY: help run test lint format kb-check pytest validate test-stories train clean language-eval nlu-eval
 
 help:
 	@echo "make run    set everything up and start the assistant (http://localhost:5005)"
@@ -61,7 +61,13 @@ validate: $(VENV)/.installed
 test-stories: $(VENV)/.installed $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
 
-test: lint kb-check validate pytest test-stories
+language-eval: $(VENV)/.installed
+	$(PY) scripts/evaluate_language.py
+
+nlu-eval: $(VENV)/.installed $(MODEL)
+	$(PY) scripts/evaluate_nlu.py
+
+test: lint kb-check validate pytest language-eval test-stories
 	@echo "make test: all checks passed"
 
 clean:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from pobyt.answers import (
     ASPECTS,
@@ -103,30 +103,56 @@ def answer_question(
         "aspect": aspect,
         "disclaimer_shown": slots.get("disclaimer_shown"),
     }
-    procedures = [e for e in _ranked(entities, "procedure") if e["value"] in kb.procedures]
-    topics = [e for e in _ranked(entities, "topic") if e["value"] in kb.topics]
-    offices = [e for e in _ranked(entities, "office") if e["value"] in kb.offices]
 
     def reply(*answers: Answer) -> Reply:
         return Reply(_with_disclaimer(list(answers), new_slots, language), new_slots)
 
-    best = procedures[0] if procedures else None
-    if topics and (best is None or (topics[0].get("confidence") or 0) >= (best.get("confidence") or 99.0)):
-        topic = kb.topics[topics[0]["value"]]
+    subject = decide_subject(entities, kb)
+    if subject is not None and subject.kind == "topic":
+        topic = kb.topics[subject.id]
         return reply(render_choice(kb, topic.procedures, topic.question.get(language), aspect, language))
-    if best is not None and best.get("confidence") is not None:
-        close = [e["value"] for e in procedures if best["confidence"] - e["confidence"] < AMBIGUITY_MARGIN]
-        if len(close) > 1:
-            return reply(render_choice(kb, close, None, aspect, language))
-    if best is None and offices:
-        office_id = offices[0]["value"]
-        new_slots["office"] = office_id
-        return reply(render_office(kb, office_id, language))
-    procedure_id = best["value"] if best else slots.get("procedure")
+    if subject is not None and subject.kind == "choice":
+        return reply(render_choice(kb, subject.choices, None, aspect, language))
+    if subject is not None and subject.kind == "office":
+        new_slots["office"] = subject.id
+        return reply(render_office(kb, subject.id, language))
+    procedure_id = subject.id if subject is not None else slots.get("procedure")
     if procedure_id not in kb.procedures:
         return reply(Answer(say("which_procedure", language)))
     new_slots["procedure"] = procedure_id
     return reply(render_aspect(kb, procedure_id, aspect, language, on or today()))
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a message is about: a ``procedure``, ``office`` or ``topic`` id, or a ``choice`` of procedures."""
+
+    kind: str
+    id: str = ""
+    choices: Tuple[str, ...] = ()
+
+
+def decide_subject(entities: Sequence[Mapping[str, Any]], kb: KnowledgeBase) -> Optional[Subject]:
+    """Decides what a message is about from the recognised entities (None: it names nothing).
+
+    A button's entity (no confidence) wins. A topic beats a procedure matched no better. Procedures
+    within :data:`AMBIGUITY_MARGIN` of the best are offered as a choice. An office counts only when
+    no procedure is named.
+    """
+    procedures = [e for e in _ranked(entities, "procedure") if e["value"] in kb.procedures]
+    topics = [e for e in _ranked(entities, "topic") if e["value"] in kb.topics]
+    offices = [e for e in _ranked(entities, "office") if e["value"] in kb.offices]
+    best = procedures[0] if procedures else None
+    if best is not None and best.get("confidence") is None:
+        return Subject("procedure", best["value"])
+    if topics and (best is None or (topics[0].get("confidence") or 0) >= best["confidence"]):
+        return Subject("topic", topics[0]["value"])
+    if best is not None:
+        close = tuple(e["value"] for e in procedures if best["confidence"] - e["confidence"] < AMBIGUITY_MARGIN)
+        return Subject("choice", choices=close) if len(close) > 1 else Subject("procedure", best["value"])
+    if offices:
+        return Subject("office", offices[0]["value"])
+    return None
 
 
 def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:

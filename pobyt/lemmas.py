@@ -41,3 +41,9 @@ def lemma(word: str) -> str:
         if analyzer.word_is_known(word):
             return analyzer.parse(word)[0].normal_form.replace("ё", "е")
     return word
+
+
+@functools.lru_cache(maxsize=65536)
+def known_in(language: str, word: str) -> bool:
+    """True when the ``uk`` or ``ru`` dictionary knows the lower-case ``word``."""
+    return _analyzer(language).word_is_known(word)

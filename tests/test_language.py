@@ -24,7 +24,10 @@ def test_detect_language(text, expected):
     [
         ("що таке тимчасовий захист?", None, "uk"),  # the first message decides
         ("ВНЖ", "uk", "uk"),  # one word: no clear evidence
-        ("а для дитини?", "ru", "ru"),  # short and mixed: keep the current language
+        ("а для дитини нужно", "ru", "ru"),  # mixed uk/ru: keep the current language
+        ("а для дитини?", "ru", "uk"),  # short but clearly Ukrainian: switch
+        ("дякую", "ru", "uk"),
+        ("паспорт", "ru", "ru"),  # the same word in both languages
         ("сколько стоит вид на жительство для ребенка", "uk", "ru"),  # a clear Russian sentence switches
         ("docasne utocisko", "ru", "ru"),  # a Slovak term is not a language switch
         ("how much does it cost", "uk", "en"),

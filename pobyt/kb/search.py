@@ -16,7 +16,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 from pobyt.kb.models import LANGUAGES, KnowledgeBase
 from pobyt.lemmas import lemma
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"\w+(?:['’ʼ]\w+)*", re.UNICODE)
+_APOSTROPHES = re.compile(r"['’ʼ]")
 
 #: Words that carry no meaning for recognising a procedure.
 STOPWORDS: FrozenSet[str] = frozenset(
@@ -46,11 +47,21 @@ def normalise(text: str) -> str:
 
 def tokens(text: str) -> List[str]:
     """Splits ``text`` into normalised word tokens (Cyrillic words as lemmas), without stopwords."""
-    return [lemma(t) for t in _TOKEN.findall(normalise(text)) if t not in STOPWORDS]
+    return [token for token, _, _ in spanned_tokens(text)]
+
+
+def spanned_tokens(text: str) -> List[Tuple[str, int, int]]:
+    """Like :func:`tokens`, with each token's start and end offsets in ``text``."""
+    # Apostrophes are dropped inside words ("возз'єднання" and "воззєднання" are one token).
+    return [
+        (lemma(_APOSTROPHES.sub("", m.group())), m.start(), m.end())
+        for m in _TOKEN.finditer(normalise(text))
+        if m.group() not in STOPWORDS
+    ]
 
 
 def token_similarity(a: str, b: str) -> float:
-    """Returns how well two tokens match: 1 equal, 0.9 same stem, 0.8 close spelling, else 0."""
+    """Returns how well two tokens match: 1 equal, 0.9 same stem, 0.8 a typo, else 0."""
     if a == b:
         return 1.0
     if a.isdigit() or b.isdigit():
@@ -63,17 +74,32 @@ def token_similarity(a: str, b: str) -> float:
         common += 1
     if shorter >= 4 and common >= max(4, shorter - 2) and abs(len(a) - len(b)) <= 4:
         return 0.9
-    if shorter >= 5 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8:
+    if shorter >= 4 and common == shorter:
+        return 0.85  # an abbreviation: "temp" for "temporary"
+    if shorter >= 4 and len(a) == len(b) and a[0] == b[0] and sorted(a) == sorted(b):
+        return 0.8  # two letters swapped: "crad" for "card"
+    # A typo keeps the first letter and the length of a word of six letters or more.
+    if shorter >= 6 and a[0] == b[0] and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8:
         return 0.8
     return 0.0
 
 
 def name_score(query: Sequence[str], name: Sequence[str]) -> float:
     """Returns the share of a name's tokens found in the query (each weighted by similarity)."""
+    return _aligned(query, name)[0]
+
+
+def _aligned(query: Sequence[str], name: Sequence[str]) -> Tuple[float, List[int]]:
+    """Returns the name's score and the positions of the query tokens that matched it."""
     if not name or not query:
-        return 0.0
-    total = sum(max(token_similarity(q, n) for q in query) for n in name)
-    return total / len(name)
+        return 0.0, []
+    total, used = 0.0, []
+    for n in name:
+        similarity, position = max((token_similarity(q, n), i) for i, q in enumerate(query))
+        total += similarity
+        if similarity > 0:
+            used.append(position)
+    return total / len(name), used
 
 
 @dataclass(frozen=True)
@@ -84,6 +110,9 @@ class Match:
     id: str
     score: float
     name: str
+    start: int = 0
+    end: int = 0
+    words: FrozenSet[int] = frozenset()  # positions of the message's words that matched
 
 
 @dataclass(frozen=True)
@@ -130,16 +159,18 @@ class KnowledgeBaseSearch:
         A longer name matched completely ranks above a shorter one ("temporary residence for
         study" beats "temporary residence"), so the most specific entry wins.
         """
-        query = tokens(text)
+        spanned = spanned_tokens(text)
+        query = [token for token, _, _ in spanned]
         best: Dict[Tuple[str, str], Match] = {}
         for entry in self._entries:
-            score = name_score(query, entry.tokens)
+            score, used = _aligned(query, entry.tokens)
             if score < THRESHOLD:
                 continue
             ranked = score + 0.02 * len(entry.tokens)
             key = (entry.kind, entry.id)
             if key not in best or ranked > best[key].score:
-                best[key] = Match(entry.kind, entry.id, round(ranked, 4), entry.name)
+                start, end = spanned[min(used)][1], spanned[max(used)][2]
+                best[key] = Match(entry.kind, entry.id, round(ranked, 4), entry.name, start, end, frozenset(used))
         return sorted(best.values(), key=lambda m: (-m.score, m.kind, m.id))[:limit]
 
     def best(self, text: str) -> Optional[Match]:

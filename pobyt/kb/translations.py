@@ -11,7 +11,7 @@ from pobyt.kb.numbers import numbers_in_text
 from pobyt.kb.problems import Problem
 from pobyt.kb.search import token_similarity, tokens
 from pobyt.kb.walk import entries, texts
-from pobyt.language import detect
+from pobyt.language import evidence
 from pobyt.messages import format_date
 
 #: Letters that only the other language uses.
@@ -59,9 +59,10 @@ def check_text(text: Text, file: str, field: str) -> Iterator[Problem]:
             )
         words = _CYRILLIC_WORD.findall(own)
         if len(words) >= MIN_WORDS_FOR_IDENTIFIER:
-            detection = detect(" ".join(words))
-            if detection and detection.language != language:
-                yield Problem(file, where, f"text is identified as {detection.language}, not {language}")
+            found = evidence(" ".join(words))
+            identified = found and (found.cyrillic_choice or found.identified)
+            if identified and identified != language:
+                yield Problem(file, where, f"text is identified as {identified}, not {language}")
         numbers = numbers_in_text(value)
         if numbers != en_numbers:
             missing, extra = sorted(en_numbers - numbers), sorted(numbers - en_numbers)
