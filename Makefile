@@ -59,7 +59,7 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
 test-stories: $(VENV)/.installed $(MODEL)
-	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/core
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
 
 language-eval: $(VENV)/.installed
 	$(PY) scripts/evaluate_language.py

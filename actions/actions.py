@@ -41,7 +41,9 @@ class LanguageAwareAction(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Sends the replies and keeps the ``language`` slot up to date."""
-        language = conversation.resolve_language(latest_text(tracker), tracker.get_slot("language"))
+        language = conversation.resolve_language(
+            latest_text(tracker), tracker.get_slot("language"), bool(tracker.get_slot("language_locked"))
+        )
         for answer in self.replies(language, tracker):
             send(dispatcher, answer)
         return [SlotSet("language", language)]
@@ -145,3 +147,24 @@ class ActionFallback(LanguageAwareAction):
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
         """Returns the best knowledge-base matches or the human contacts."""
         return [conversation.fallback(latest_text(tracker), language)]
+
+
+class ActionChooseLanguage(Action):
+    """Switches to the language the person asks for (it sticks), or offers the languages."""
+
+    def name(self) -> str:
+        """Returns the action's name."""
+        return "action_choose_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Sends the confirmation or the language buttons and sets ``language``/``language_locked``."""
+        reply = conversation.language_choice(
+            latest_text(tracker),
+            tracker.latest_message.get("entities") or [],
+            {name: tracker.get_slot(name) for name in conversation.SLOTS},
+        )
+        for answer in reply.answers:
+            send(dispatcher, answer)
+        return [SlotSet(name, value) for name, value in reply.slots.items()]

@@ -31,6 +31,7 @@ HUMAN_HELP_OFFICES = ("iom_mic", "human_rights_league", "marginal")
 #: Cities with branches, and the stems by which a message names them (Latin and Cyrillic).
 CITIES = {"Bratislava": ("bratislav", "братислав"), "Košice": ("kosic", "košic", "кошиц")}
 BULLET = "• "
+MAX_RELATED_BUTTONS = 3
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,15 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
         _source_line(kb, proc.sources, language, proc.last_reviewed),
     ]
     offices = proc.where_to_apply if aspect in ("where", "contacts") else []
-    return Answer("\n".join(lines), data={**data, "sources": _source_ids(proc.sources), "offices": list(offices)})
+    # An overview offers the related procedures (after temporary protection: the transition).
+    buttons = [
+        Button(kb.procedures[other].title.get(language), aspect_payload("overview", other))
+        for other in proc.related[:MAX_RELATED_BUTTONS]
+        if aspect == "overview" and other in kb.procedures
+    ]
+    return Answer(
+        "\n".join(lines), buttons, data={**data, "sources": _source_ids(proc.sources), "offices": list(offices)}
+    )
 
 
 def _source_ids(refs: Sequence[SourceRef]) -> List[str]:

@@ -36,7 +36,15 @@ MENU_PROCEDURES = (
     "citizenship_naturalization",
 )
 #: Slots the dialogue reads and writes (the contract with channels and tests).
-SLOTS = ("procedure", "office", "language", "aspect", "disclaimer_shown")
+SLOTS = ("procedure", "office", "language", "language_locked", "aspect", "disclaimer_shown")
+#: Each language's name in that language (language buttons show these in every language).
+NATIVE_LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
+#: How a message names a language: stems in the three languages.
+LANGUAGE_NAMES = {
+    "uk": ("ukrain", "україн", "украин"),
+    "ru": ("russian", "русск", "російськ", "росій", "по-русски"),
+    "en": ("english", "англ"),
+}
 
 
 def today() -> dt.date:
@@ -45,10 +53,38 @@ def today() -> dt.date:
     return dt.date.fromisoformat(override) if override else dt.date.today()
 
 
-def resolve_language(text: str, current: Optional[str]) -> str:
-    """Returns the conversation's language after ``text`` (English when nothing tells)."""
+def resolve_language(text: str, current: Optional[str], locked: bool = False) -> str:
+    """Returns the conversation's language after ``text`` (English when nothing tells).
+
+    A language the person chose explicitly (``locked``) stays until they choose another.
+    """
     current = current if current in ("en", "uk", "ru") else None
+    if locked and current:
+        return current
     return language_or_default(choose_language(text, current) or DEFAULT_LANGUAGE)
+
+
+def requested_language(text: str, entities: Sequence[Mapping[str, Any]]) -> Optional[str]:
+    """Returns the language a person asks for ("говори українською", a button), or None."""
+    for entity in entities:
+        if entity.get("entity") == "language" and entity.get("value") in ("en", "uk", "ru"):
+            return str(entity["value"])
+    lowered = text.lower()
+    found = [language for language, stems in LANGUAGE_NAMES.items() if any(stem in lowered for stem in stems)]
+    return found[0] if len(found) == 1 else None
+
+
+def language_choice(text: str, entities: Sequence[Mapping[str, Any]], slots: Mapping[str, Any]) -> Reply:
+    """Switches to the language asked for, or offers the three languages as buttons."""
+    chosen = requested_language(text, entities)
+    if chosen:
+        return Reply([Answer(say("language.chosen", chosen), data={"language": chosen})],
+                     {"language": chosen, "language_locked": True})  # fmt: skip
+    language = resolve_language(text, slots.get("language"), bool(slots.get("language_locked")))
+    buttons = [
+        Button(name, f'/choose_language{{"language": "{code}"}}') for code, name in NATIVE_LANGUAGE_NAMES.items()
+    ]
+    return Reply([Answer(say("language.choose", language), buttons, {"language": language})], {"language": language})
 
 
 def aspect_of_intent(intent: Optional[str]) -> Optional[str]:
@@ -96,7 +132,7 @@ def answer_question(
     buttons. An office named without a procedure gets the office's contacts.
     """
     kb = kb or get_knowledge_base()
-    language = resolve_language(text, slots.get("language"))
+    language = resolve_language(text, slots.get("language"), bool(slots.get("language_locked")))
     aspect = aspect_of_intent(intent) or slots.get("aspect") or "overview"
     new_slots: Dict[str, Any] = {
         "language": language,

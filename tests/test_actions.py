@@ -150,3 +150,28 @@ async def test_fallback_offers_the_closest_procedures_or_a_human(make_tracker, d
     assert second["text"] == "\n".join(
         [say("fallback", "en"), "A person can help you: IOM MIC (0850 211 478, mic@iom.int)"]
     )
+
+
+async def test_an_explicit_language_choice_sticks(ask, dispatcher):
+    from actions.actions import ActionChooseLanguage
+
+    events = await run(ActionChooseLanguage(), dispatcher, ask("говори українською", "choose_language", slots=SEEN))
+    assert dispatcher.messages[0]["text"] == "Я відповідатиму українською."
+    assert events == [SlotSet("language", "uk"), SlotSet("language_locked", True)]
+    locked = {"language": "uk", "language_locked": True, **SEEN}
+    events = await run(ActionAnswer(), dispatcher, ask("what is temporary protection", "ask_overview", slots=locked))
+    assert dispatcher.messages[1]["text"].startswith("Тимчасовий захист")
+    assert events[0] == SlotSet("language", "uk")
+
+
+async def test_asking_for_a_language_without_naming_one_offers_buttons(ask, dispatcher):
+    from actions.actions import ActionChooseLanguage
+
+    await run(ActionChooseLanguage(), dispatcher, ask("сменить язык", "choose_language", slots={"language": "ru"}))
+    (message,) = dispatcher.messages
+    assert message["text"] == "На каком языке мне отвечать?"
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/choose_language{"language": "uk"}',
+        '/choose_language{"language": "ru"}',
+        '/choose_language{"language": "en"}',
+    ]

@@ -26,7 +26,8 @@ STOPWORDS: FrozenSet[str] = frozenset(
     apply applying application please tell info information it this that there some any as if
     much many cost costs costing fee fees documents document papers paper
     і й та в у на до для з із про що як де коли чи мені мене я ви ваш мій моя яка який які це
-    и в во на до для с со о об что как где когда ли мне меня я вы ваш мой моя какая какой какие это""".split()
+    и в во на до для с со о об что как где когда ли мне меня я вы ваш мой моя какая какой какие это
+    purpose мета метою мети ціль цель целью цели треба потрібно потрібні потрібен нужно нужны нужен надо""".split()
 )
 #: The smallest score at which a name counts as recognised in a message.
 THRESHOLD = 0.75
