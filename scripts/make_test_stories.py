@@ -1,6 +1,7 @@
-"""Writes tests/stories/<lang>.yml from the conversations below, annotating the entities the
-knowledge-base recogniser finds (spans and values). Run once after changing the conversations;
-review the diff: the files are the test's expectations, frozen in git.
+"""Writes tests/stories/<lang>.yml from the conversations below.
+
+The entities the knowledge-base recogniser finds (spans and values) are annotated. Run once after
+changing the conversations and review the diff: the files are the test's expectations, frozen in git.
 
 Usage: python scripts/make_test_stories.py
 """
