@@ -85,6 +85,7 @@ def measure(url: str, total: int, pid_hint: str) -> Dict[int, Tuple[float, float
 def starter_bot(workdir: Path) -> Iterator[str]:
     """Creates, trains and serves the stock `rasa init` starter bot; yields its URL."""
     project = workdir / "starter"
+    project.mkdir()
     subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], env=ENV, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     port = free_port()

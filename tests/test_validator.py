@@ -208,3 +208,13 @@ def test_the_real_knowledge_base_passes(capsys):
     out = capsys.readouterr().out
     assert "kb-check: 0 errors" in out
     assert "numbers checked against the source texts" in out
+
+
+def test_native_thousands_separators_match_the_english_number():
+    from pobyt.kb.models import Text
+    from pobyt.kb.translations import check_text
+
+    text = Text(en="That was €11,885 a year.", uk="Це було 11 885 євро на рік.", ru="Это было 11 885 евро в год.")
+    assert list(check_text(text, "f.yml", "notes[0]")) == []
+    wrong = Text(en="That was €11,885 a year.", uk="Це було 11 855 євро на рік.", ru="Это было 11 885 евро в год.")
+    assert [p.field for p in check_text(wrong, "f.yml", "notes[0]")] == ["notes[0].uk"]

@@ -33,6 +33,18 @@ def own_language_text(text: str) -> str:
     return _EXCLUDED.sub(" ", text)
 
 
+_EN_THOUSANDS = re.compile(r"\b(\d{1,3}),(\d{3})\b(?![.,]\d)")
+_NATIVE_THOUSANDS = re.compile(r"\b(\d{1,3})[ \u00a0\u202f](\d{3})\b(?![.,]\d)")
+
+
+def comparable_numbers(text: str) -> set:
+    """Numbers of ``text`` with thousands separators removed ("11,885" in English, "11 885" in uk/ru).
+
+    Applied to every language alike, so phone numbers written in groups stay comparable.
+    """
+    return numbers_in_text(_NATIVE_THOUSANDS.sub(r"\1\2", _EN_THOUSANDS.sub(r"\1\2", text)))
+
+
 def _english_dates(text: str) -> Iterator[dt.date]:
     for match in _EN_DATE.finditer(text):
         day, month, year = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
@@ -45,7 +57,7 @@ def _english_dates(text: str) -> Iterator[dt.date]:
 
 def check_text(text: Text, file: str, field: str) -> Iterator[Problem]:
     """Checks the translations of one field against its English text."""
-    en_numbers = numbers_in_text(text.en)
+    en_numbers = comparable_numbers(text.en)
     for language in ("uk", "ru"):
         value: str = getattr(text, language)
         if not value.strip():
@@ -63,7 +75,7 @@ def check_text(text: Text, file: str, field: str) -> Iterator[Problem]:
             identified = found and (found.cyrillic_choice or found.identified)
             if identified and identified != language:
                 yield Problem(file, where, f"text is identified as {identified}, not {language}")
-        numbers = numbers_in_text(value)
+        numbers = comparable_numbers(value)
         if numbers != en_numbers:
             missing, extra = sorted(en_numbers - numbers), sorted(numbers - en_numbers)
             detail = "; ".join(x for x in (f"missing {', '.join(missing)}" if missing else "",
