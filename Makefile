@@ -67,7 +67,7 @@ language-eval: $(VENV)/.installed
 nlu-eval: $(VENV)/.installed $(MODEL)
 	$(PY) scripts/evaluate_nlu.py
 
-test: lint kb-check validate pytest language-eval test-stories
+test: lint kb-check validate pytest language-eval nlu-eval test-stories
 	@echo "make test: all checks passed"
 
 clean:

@@ -80,7 +80,8 @@ class ActionGreet(LanguageAwareAction):
 
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
         """Returns the greeting and the disclaimer."""
-        return [Answer(say("greet", language)), Answer(say("disclaimer", language))]
+        data = {"language": language}
+        return [Answer(say("greet", language), data=data), Answer(say("disclaimer", language), data=data)]
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
@@ -110,7 +111,7 @@ class ActionThanks(LanguageAwareAction):
 
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
         """Returns "you are welcome"."""
-        return [Answer(say("thanks", language))]
+        return [Answer(say("thanks", language), data={"language": language})]
 
 
 class ActionGoodbye(LanguageAwareAction):
@@ -122,7 +123,7 @@ class ActionGoodbye(LanguageAwareAction):
 
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
         """Returns the goodbye."""
-        return [Answer(say("goodbye", language))]
+        return [Answer(say("goodbye", language), data={"language": language})]
 
 
 class ActionHuman(LanguageAwareAction):

@@ -113,7 +113,7 @@ def _with_disclaimer(answers: List[Answer], slots: Dict[str, Any], language: str
     if slots.get("disclaimer_shown"):
         return answers
     slots["disclaimer_shown"] = True
-    return [Answer(say("disclaimer", language)), *answers]
+    return [Answer(say("disclaimer", language), data={"language": language}), *answers]
 
 
 def answer_question(
@@ -154,7 +154,7 @@ def answer_question(
         return reply(render_office(kb, subject.id, language))
     procedure_id = subject.id if subject is not None else slots.get("procedure")
     if procedure_id not in kb.procedures:
-        return reply(Answer(say("which_procedure", language)))
+        return reply(Answer(say("which_procedure", language), data={"language": language}))
     new_slots["procedure"] = procedure_id
     return reply(render_aspect(kb, procedure_id, aspect, language, on or today()))
 
