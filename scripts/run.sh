@@ -50,8 +50,15 @@ pobyt is running.
   Action server:       http://localhost:$ACTIONS_PORT/health
 Press Ctrl-C to stop.
 MSG
-    wait -n "${pids[@]}" || true
-    echo "A server stopped; see logs/." >&2
+    # Ctrl-C reaches the servers too (same process group): a server that ended on SIGINT/SIGTERM
+    # (exit 130/143) or cleanly is a normal stop; anything else is a crash worth reporting.
+    status=0
+    wait -n "${pids[@]}" || status=$?
+    if [ "$status" -eq 0 ] || [ "$status" -eq 130 ] || [ "$status" -eq 143 ]; then
+      stop
+      exit 0
+    fi
+    echo "A server stopped unexpectedly (exit $status); see logs/." >&2
     exit 1
   fi
   sleep 0.5
