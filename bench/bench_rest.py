@@ -46,7 +46,7 @@ def peak_memory_mb(pids: List[int]) -> float:
 
 def server_pids(port_hint: str) -> List[int]:
     """Returns the pids of running `rasa run` processes whose command line mentions ``port_hint``."""
-    out = subprocess.run(["pgrep", "-f", port_hint], capture_output=True, text=True).stdout.split()
+    out = subprocess.run(["pgrep", "-f", "--", port_hint], capture_output=True, text=True).stdout.split()
     return [int(p) for p in out if Path(f"/proc/{p}").exists()]
 
 

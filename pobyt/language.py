@@ -71,7 +71,7 @@ class Evidence:
 
 @functools.lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
-    return LanguageDetectorBuilder.from_languages(*_LANGUAGES).build()
+    return LanguageDetectorBuilder.from_languages(*_LANGUAGES).with_low_accuracy_mode().build()
 
 
 @functools.lru_cache(maxsize=1)

@@ -87,16 +87,22 @@ def token_similarity(a: str, b: str) -> float:
 
 def name_score(query: Sequence[str], name: Sequence[str]) -> float:
     """Returns the share of a name's tokens found in the query (each weighted by similarity)."""
-    return _aligned(query, name)[0]
+    similarities = {(i, n): token_similarity(q, n) for i, q in enumerate(query) for n in name}
+    return _aligned(len(query), name, similarities)[0]
 
 
-def _aligned(query: Sequence[str], name: Sequence[str]) -> Tuple[float, List[int]]:
-    """Returns the name's score and the positions of the query tokens that matched it."""
-    if not name or not query:
+def _aligned(
+    query_length: int, name: Sequence[str], similarities: Dict[Tuple[int, str], float]
+) -> Tuple[float, List[int]]:
+    """Returns the name's score and the positions of the query tokens that matched it.
+
+    ``similarities`` maps (query position, name token) to their similarity; missing pairs are 0.
+    """
+    if not name or not query_length:
         return 0.0, []
     total, used = 0.0, []
     for n in name:
-        similarity, position = max((token_similarity(q, n), i) for i, q in enumerate(query))
+        similarity, position = max((similarities.get((i, n), 0.0), i) for i in range(query_length))
         total += similarity
         if similarity > 0:
             used.append(position)
@@ -131,6 +137,10 @@ class KnowledgeBaseSearch:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._entries: List[_Entry] = []
+        # Every positive similarity keeps the first letter, so name tokens are grouped by it, and
+        # each token lists the entries that use it: a message is compared with few candidates.
+        self._vocabulary: Dict[str, set] = {}
+        self._entries_by_token: Dict[str, List[int]] = {}
         for proc in kb.procedures.values():
             names: List[Tuple[str, str]] = [(lang, proc.title.get(lang)) for lang in LANGUAGES]
             names += list(proc.aliases.all())
@@ -152,6 +162,9 @@ class KnowledgeBaseSearch:
             name_tokens = tuple(tokens(name))
             if name_tokens and name_tokens not in seen:
                 seen.add(name_tokens)
+                for token in set(name_tokens):
+                    self._vocabulary.setdefault(token[:1], set()).add(token)
+                    self._entries_by_token.setdefault(token, []).append(len(self._entries))
                 self._entries.append(_Entry(kind, item_id, language, name, name_tokens))
 
     def match(self, text: str, limit: int = 5) -> List[Match]:
@@ -162,9 +175,17 @@ class KnowledgeBaseSearch:
         """
         spanned = spanned_tokens(text)
         query = [token for token, _, _ in spanned]
+        similarities: Dict[Tuple[int, str], float] = {}
+        candidates: set = set()
+        for position, q in enumerate(query):
+            for token in self._vocabulary.get(q[:1], ()):
+                similarity = token_similarity(q, token)
+                if similarity > 0:
+                    similarities[(position, token)] = similarity
+                    candidates.update(self._entries_by_token[token])
         best: Dict[Tuple[str, str], Match] = {}
-        for entry in self._entries:
-            score, used = _aligned(query, entry.tokens)
+        for entry in (self._entries[i] for i in sorted(candidates)):
+            score, used = _aligned(len(query), entry.tokens, similarities)
             if score < THRESHOLD:
                 continue
             ranked = score + 0.02 * len(entry.tokens)
