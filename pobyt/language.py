@@ -69,9 +69,12 @@ class Evidence:
         return None
 
 
-@functools.lru_cache(maxsize=1)
-def _detector() -> LanguageDetector:
-    return LanguageDetectorBuilder.from_languages(*_LANGUAGES).with_low_accuracy_mode().build()
+@functools.lru_cache(maxsize=2)
+def _detector(accurate: bool = False) -> LanguageDetector:
+    # Conversations use the fast mode (about 1 ms a message; the bars hold, scripts/evaluate_language.py);
+    # the knowledge-base validator uses the accurate one, where a false alarm would block curators.
+    builder = LanguageDetectorBuilder.from_languages(*_LANGUAGES)
+    return (builder if accurate else builder.with_low_accuracy_mode()).build()
 
 
 @functools.lru_cache(maxsize=1)
@@ -106,12 +109,15 @@ def _exclusive(word: str, dictionaries: bool = True) -> Optional[str]:
     return None
 
 
-def evidence(text: str) -> Optional[Evidence]:
-    """Returns the evidence about ``text``'s language, or None when it has no words."""
+def evidence(text: str, accurate: bool = False) -> Optional[Evidence]:
+    """Returns the evidence about ``text``'s language, or None when it has no words.
+
+    ``accurate`` selects lingua's slower, more accurate mode (used by the knowledge-base checks).
+    """
     words = _WORD.findall(text)
     if not words:
         return None
-    values = _detector().compute_language_confidence_values(text)
+    values = _detector(accurate).compute_language_confidence_values(text)
     identified, confidence = (_LANGUAGES[values[0].language], values[0].value) if values else (None, 0.0)
     counts: Dict[str, int] = {"uk": 0, "ru": 0}
     hints: Dict[str, int] = {"uk": 0, "ru": 0}

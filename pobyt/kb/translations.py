@@ -71,7 +71,7 @@ def check_text(text: Text, file: str, field: str) -> Iterator[Problem]:
             )
         words = _CYRILLIC_WORD.findall(own)
         if len(words) >= MIN_WORDS_FOR_IDENTIFIER:
-            found = evidence(" ".join(words))
+            found = evidence(" ".join(words), accurate=True)
             identified = found and (found.cyrillic_choice or found.identified)
             if identified and identified != language:
                 yield Problem(file, where, f"text is identified as {identified}, not {language}")
