@@ -49,26 +49,47 @@ class LanguageAwareAction(Action):
         return [SlotSet("language", language)]
 
 
-class ActionAnswer(Action):
+class ReplyAction(Action):
+    """Base of the actions whose reply also sets slots; ``name()`` stays abstract."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """Returns the action's name (defined by each concrete action)."""
+
+    @abstractmethod
+    def reply(self, tracker: Tracker) -> conversation.Reply:
+        """Returns the answers and the slots to set."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Sends the answers and sets the slots."""
+        reply = self.reply(tracker)
+        for answer in reply.answers:
+            send(dispatcher, answer)
+        return [SlotSet(name, value) for name, value in reply.slots.items()]
+
+
+def current_slots(tracker: Tracker) -> Dict[str, Any]:
+    """Returns the slots the dialogue reads."""
+    return {name: tracker.get_slot(name) for name in conversation.SLOTS}
+
+
+class ActionAnswer(ReplyAction):
     """Answers an aspect (documents, fees, ...) of the procedure asked about."""
 
     def name(self) -> str:
         """Returns the action's name."""
         return "action_answer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        """Finds the procedure, renders the answer and sets ``procedure``, ``language``, ``aspect``."""
-        reply = conversation.answer_question(
+    def reply(self, tracker: Tracker) -> conversation.Reply:
+        """Finds the procedure and renders the answer (sets ``procedure``, ``language``, ``aspect``)."""
+        return conversation.answer_question(
             text=latest_text(tracker),
             intent=(tracker.latest_message.get("intent") or {}).get("name"),
             entities=tracker.latest_message.get("entities") or [],
-            slots={name: tracker.get_slot(name) for name in conversation.SLOTS},
+            slots=current_slots(tracker),
         )
-        for answer in reply.answers:
-            send(dispatcher, answer)
-        return [SlotSet(name, value) for name, value in reply.slots.items()]
 
 
 class ActionGreet(LanguageAwareAction):
@@ -150,22 +171,15 @@ class ActionFallback(LanguageAwareAction):
         return [conversation.fallback(latest_text(tracker), language)]
 
 
-class ActionChooseLanguage(Action):
+class ActionChooseLanguage(ReplyAction):
     """Switches to the language the person asks for (it sticks), or offers the languages."""
 
     def name(self) -> str:
         """Returns the action's name."""
         return "action_choose_language"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        """Sends the confirmation or the language buttons and sets ``language``/``language_locked``."""
-        reply = conversation.language_choice(
-            latest_text(tracker),
-            tracker.latest_message.get("entities") or [],
-            {name: tracker.get_slot(name) for name in conversation.SLOTS},
+    def reply(self, tracker: Tracker) -> conversation.Reply:
+        """Confirms the chosen language or offers buttons (sets ``language``/``language_locked``)."""
+        return conversation.language_choice(
+            latest_text(tracker), tracker.latest_message.get("entities") or [], current_slots(tracker)
         )
-        for answer in reply.answers:
-            send(dispatcher, answer)
-        return [SlotSet(name, value) for name, value in reply.slots.items()]

@@ -9,31 +9,30 @@ from pydantic import BaseModel
 from pobyt.kb.models import KnowledgeBase, Text
 
 
-def walk(value: Any, path: str = "") -> Iterator[Tuple[str, Any]]:
-    """Yields ``(field path, value)`` for every leaf of a model, list or dict."""
-    if isinstance(value, BaseModel):
+_NOTHING = type(None)
+
+
+def walk(value: Any, path: str = "", stop_at: type = _NOTHING) -> Iterator[Tuple[str, Any]]:
+    """Yields ``(field path, value)`` for every leaf of a model, list or dict.
+
+    Values of type ``stop_at`` count as leaves even when they are models themselves.
+    """
+    if isinstance(value, BaseModel) and not isinstance(value, stop_at):
         for key in value.__fields__:
-            yield from walk(getattr(value, key), f"{path}.{key}" if path else key)
+            yield from walk(getattr(value, key), f"{path}.{key}" if path else key, stop_at)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from walk(item, f"{path}[{index}]")
+            yield from walk(item, f"{path}[{index}]", stop_at)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from walk(item, f"{path}.{key}" if path else str(key))
+            yield from walk(item, f"{path}.{key}" if path else str(key), stop_at)
     else:
         yield path, value
 
 
 def texts(value: Any, path: str = "") -> Iterator[Tuple[str, Text]]:
     """Yields every :class:`Text` inside ``value`` with its field path."""
-    if isinstance(value, Text):
-        yield path, value
-    elif isinstance(value, BaseModel):
-        for key in value.__fields__:
-            yield from texts(getattr(value, key), f"{path}.{key}" if path else key)
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            yield from texts(item, f"{path}[{index}]")
+    return ((p, v) for p, v in walk(value, path, stop_at=Text) if isinstance(v, Text))
 
 
 def entries(kb: KnowledgeBase) -> List[Tuple[str, str, BaseModel]]:
