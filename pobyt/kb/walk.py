@@ -8,7 +8,6 @@ from pydantic import BaseModel
 
 from pobyt.kb.models import KnowledgeBase, Text
 
-
 _NOTHING = type(None)
 
 
