@@ -108,3 +108,16 @@ def test_every_aspect_of_every_real_procedure_renders(real_kb, aspect):
         text = render_aspect(real_kb, proc_id, aspect, "en", TODAY).text
         assert text.startswith(real_kb.procedures[proc_id].title.en)
         assert "Source:" in text or "A person can help you" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "branch"),
+    [("я в Кошицях, з ким поговорити", "Poštová 1, 040 01 Košice"), ("I live in Bratislava", "Grösslingová 4")],
+)
+def test_human_contacts_add_the_branch_in_the_city_the_person_named(real_kb, text, branch):
+    from pobyt.answers import human_contacts
+
+    contacts = human_contacts(real_kb, "en", text)
+    assert contacts.startswith("IOM Migration Information Centre (MIC) (0850 211 478, mic@iom.int")
+    assert branch in contacts
+    assert branch not in human_contacts(real_kb, "en", "hello")
