@@ -9,6 +9,9 @@ ACTIONS_PORT=${ACTIONS_PORT:-5055}
 mkdir -p logs
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 
+# True when the URL answers 200 (the venv's Python, so no curl is needed on the machine).
+up() { "$BIN/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1" >/dev/null 2>&1; }
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -39,8 +42,7 @@ for _ in $(seq 1 240); do
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "A server exited during start-up; see logs/rasa.log and logs/actions.log" >&2; exit 1; }
   done
-  if curl -fsS "http://localhost:$ACTIONS_PORT/health" >/dev/null 2>&1 &&
-     curl -fsS "http://localhost:$RASA_PORT/status" >/dev/null 2>&1; then
+  if up "http://localhost:$ACTIONS_PORT/health" && up "http://localhost:$RASA_PORT/status"; then
     cat <<MSG
 
 pobyt is running.
