@@ -25,7 +25,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.servers import BIN, _wait_until_up, free_port, running_assistant  # noqa: E402
+from tests.servers import BIN, free_port, running_assistant, wait_until_up  # noqa: E402
 
 MESSAGES = [
     "hello", "what do I need for family reunion", "how much does it cost", "what is temporary protection",
@@ -93,7 +93,7 @@ def starter_bot(workdir: Path) -> Iterator[str]:
     process = subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "--port", str(port)], cwd=project,
                                env=ENV, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/status", [process], [workdir / "starter.log"])
+        wait_until_up(f"http://127.0.0.1:{port}/status", [process], [workdir / "starter.log"])
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -25,7 +25,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(url: str, processes: List[subprocess.Popen], logs: List[Path]) -> None:
+def wait_until_up(url: str, processes: List[subprocess.Popen], logs: List[Path]) -> None:
     """Polls ``url`` until it answers; fails at once if a server process exits (bounded wait)."""
     deadline = time.monotonic() + STARTUP_LIMIT_S
     while time.monotonic() < deadline:
@@ -63,8 +63,8 @@ def running_assistant(workdir: Path, env_overrides: Dict[str, str]) -> Iterator[
             processes.append(
                 subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
             )
-        _wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes, logs)
-        _wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes, logs)
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes, logs)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes, logs)
         yield f"http://127.0.0.1:{rasa_port}"
     finally:
         for process in processes:

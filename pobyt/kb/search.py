@@ -85,12 +85,6 @@ def token_similarity(a: str, b: str) -> float:
     return 0.0
 
 
-def name_score(query: Sequence[str], name: Sequence[str]) -> float:
-    """Returns the share of a name's tokens found in the query (each weighted by similarity)."""
-    similarities = {(i, n): token_similarity(q, n) for i, q in enumerate(query) for n in name}
-    return _aligned(len(query), name, similarities)[0]
-
-
 def _aligned(
     query_length: int, name: Sequence[str], similarities: Dict[Tuple[int, str], float]
 ) -> Tuple[float, List[int]]:
