@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from pobyt import conversation
-from pobyt.answers import Answer
+from pobyt.answers import Answer, Button
 from pobyt.messages import say
 
 
@@ -41,9 +41,7 @@ class LanguageAwareAction(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Sends the replies and keeps the ``language`` slot up to date."""
-        language = conversation.resolve_language(
-            latest_text(tracker), tracker.get_slot("language"), bool(tracker.get_slot("language_locked"))
-        )
+        language = conversation.conversation_language(latest_text(tracker), current_slots(tracker))
         for answer in self.replies(language, tracker):
             send(dispatcher, answer)
         return [SlotSet("language", language)]
@@ -71,8 +69,15 @@ class ReplyAction(Action):
 
 
 def current_slots(tracker: Tracker) -> Dict[str, Any]:
-    """Returns the slots the dialogue reads."""
-    return {name: tracker.get_slot(name) for name in conversation.SLOTS}
+    """Returns the slots the dialogue reads, and the channel's language hint as ``language_hint``.
+
+    Channels send the person's app or page language as message metadata ``{"language": "uk"}``;
+    it is not a slot because it only matters for the first message.
+    """
+    slots: Dict[str, Any] = {name: tracker.get_slot(name) for name in conversation.SLOTS}
+    metadata = tracker.latest_message.get("metadata") or {}
+    slots["language_hint"] = metadata.get("language") if isinstance(metadata, dict) else None
+    return slots
 
 
 class ActionAnswer(ReplyAction):
@@ -157,6 +162,45 @@ class ActionHuman(LanguageAwareAction):
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
         """Returns the human contacts (with the branches in the city the person named)."""
         return [conversation.human_help(language, text=latest_text(tracker))]
+
+
+class ActionAffirm(LanguageAwareAction):
+    """Answers a "yes" that is not the answer to a question (questions come with buttons)."""
+
+    def name(self) -> str:
+        """Returns the action's name."""
+        return "action_affirm"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns an invitation to ask more."""
+        return [Answer(say("affirm", language), data={"language": language})]
+
+
+class ActionDeny(LanguageAwareAction):
+    """Answers a "no": invites the person to say what they need, or to ask for a person."""
+
+    def name(self) -> str:
+        """Returns the action's name."""
+        return "action_deny"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns the invitation with a button to the menu and one to a person."""
+        buttons = [Button(say("button.menu", language), "/help"), Button(say("button.human", language), "/ask_human")]
+        return [Answer(say("deny", language), buttons, data={"language": language})]
+
+
+class ActionFeedback(LanguageAwareAction):
+    """Thanks for feedback on an answer; the message stays in the tracker store for curators."""
+
+    def name(self) -> str:
+        """Returns the action's name."""
+        return "action_feedback"
+
+    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
+        """Returns the thanks followed by the human contacts, and names what the feedback is about."""
+        answer = conversation.human_help(language, intro=say("feedback", language))
+        answer.data.update({"feedback_on": tracker.get_slot("procedure"), "aspect": tracker.get_slot("aspect")})
+        return [answer]
 
 
 class ActionFallback(LanguageAwareAction):

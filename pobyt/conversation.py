@@ -53,15 +53,22 @@ def today() -> dt.date:
     return dt.date.fromisoformat(override) if override else dt.date.today()
 
 
-def resolve_language(text: str, current: Optional[str], locked: bool = False) -> str:
+def resolve_language(text: str, current: Optional[str], locked: bool = False, hint: Optional[str] = None) -> str:
     """Returns the conversation's language after ``text`` (English when nothing tells).
 
-    A language the person chose explicitly (``locked``) stays until they choose another.
+    A language the person chose explicitly (``locked``) stays until they choose another. ``hint``
+    (the channel's ``metadata.language``: Telegram's ``language_code``, the widget's page language)
+    counts only for the first message, where the text itself does not tell.
     """
     current = current if current in ("en", "uk", "ru") else None
     if locked and current:
         return current
-    return language_or_default(choose_language(text, current) or DEFAULT_LANGUAGE)
+    return language_or_default(choose_language(text, current, hint) or DEFAULT_LANGUAGE)
+
+
+def conversation_language(text: str, slots: Mapping[str, Any]) -> str:
+    """Returns the language to answer ``text`` in, from the slots and the channel's ``language_hint``."""
+    return resolve_language(text, slots.get("language"), bool(slots.get("language_locked")), slots.get("language_hint"))
 
 
 def requested_language(text: str, entities: Sequence[Mapping[str, Any]]) -> Optional[str]:
@@ -80,7 +87,7 @@ def language_choice(text: str, entities: Sequence[Mapping[str, Any]], slots: Map
     if chosen:
         return Reply([Answer(say("language.chosen", chosen), data={"language": chosen})],
                      {"language": chosen, "language_locked": True})  # fmt: skip
-    language = resolve_language(text, slots.get("language"), bool(slots.get("language_locked")))
+    language = conversation_language(text, slots)
     buttons = [
         Button(name, f'/choose_language{{"language": "{code}"}}') for code, name in NATIVE_LANGUAGE_NAMES.items()
     ]
@@ -132,7 +139,7 @@ def answer_question(
     buttons. An office named without a procedure gets the office's contacts.
     """
     kb = kb or get_knowledge_base()
-    language = resolve_language(text, slots.get("language"), bool(slots.get("language_locked")))
+    language = conversation_language(text, slots)
     aspect = aspect_of_intent(intent) or slots.get("aspect") or "overview"
     new_slots: Dict[str, Any] = {
         "language": language,

@@ -139,21 +139,29 @@ def evidence(text: str, accurate: bool = False) -> Optional[Evidence]:
     return Evidence(identified, confidence, counts["uk"], counts["ru"], english, hints["uk"], hints["ru"])
 
 
-def detect_language(text: str) -> Optional[str]:
-    """Returns the language of a first message: ``en``, ``uk``, ``ru``, or None when nothing tells."""
+def detect_language(text: str, hint: Optional[str] = None) -> Optional[str]:
+    """Returns the language of a first message: ``en``, ``uk``, ``ru``, or None when nothing tells.
+
+    ``hint`` is the language the person's app or the web page says they use (Telegram's
+    ``language_code``, the widget's ``data-language``): it decides between Ukrainian and Russian
+    when no word is exclusive to either, and it is the answer when the text tells nothing
+    (``/start``, a button, an emoji).
+    """
+    hint = hint if hint in ("en", "uk", "ru") else None
     found = evidence(text)
     if found is None:
-        return None
+        return hint
     if found.cyrillic_choice:
         return found.cyrillic_choice
     if found.identified in ("uk", "ru"):
-        return found.identified  # Cyrillic without exclusive words: lingua's best guess
+        # Cyrillic without exclusive words: the person's own setting beats lingua's best guess.
+        return hint if hint in ("uk", "ru") else found.identified
     if found.identified == "en":
         return "en"
-    return None
+    return hint
 
 
-def choose_language(text: str, current: Optional[str]) -> Optional[str]:
+def choose_language(text: str, current: Optional[str], hint: Optional[str] = None) -> Optional[str]:
     """Returns the conversation's language after ``text``.
 
     The first message's language is detected. Later messages switch only on clear evidence:
@@ -162,7 +170,7 @@ def choose_language(text: str, current: Optional[str]) -> Optional[str]:
     else (shared words, acronyms, Slovak terms, mixed uk/ru) keeps the language.
     """
     if current is None:
-        return detect_language(text)
+        return detect_language(text, hint)
     found = evidence(text)
     if found is None:
         return current

@@ -18,9 +18,9 @@ from pobyt.recognition import recognise
 
 ROOT = Path(__file__).resolve().parents[1]
 Turn = Tuple[str, str, str]  # user text, intent, action
-ANSWER, GREET, HELP, HUMAN, FALLBACK, THANKS, BYE, LANGUAGE = (
+ANSWER, GREET, HELP, HUMAN, FALLBACK, THANKS, BYE, LANGUAGE, YES, NO, FEEDBACK = (
     "action_answer", "action_greet", "action_help", "action_human", "action_fallback", "action_thanks",
-    "action_goodbye", "action_choose_language",
+    "action_goodbye", "action_choose_language", "action_affirm", "action_deny", "action_feedback",
 )  # fmt: skip
 CHOOSE_UK = '/choose_language{"language": "uk"}'
 
@@ -46,6 +46,9 @@ CONVERSATIONS = {
         ("fallback", [("who will win the football tonight", "out_of_scope", FALLBACK)]),
         ("handoff", [("i want to talk to a real person", "ask_human", HUMAN), ("thank you", "thank", THANKS)]),
         ("menu and goodbye", [("what can you do", "help", HELP), ("bye", "goodbye", BYE)]),
+        ("feedback, yes and no", [("how much is the fee for long-term residence", "ask_fees", ANSWER),
+                                  ("this information is outdated", "feedback", FEEDBACK),
+                                  ("yes", "affirm", YES), ("no thanks", "deny", NO)]),
     ],
     "uk": [
         ("single: documents", [("які документи потрібні для притулку", "ask_documents", ANSWER)]),
@@ -68,6 +71,9 @@ CONVERSATIONS = {
         ("fallback", [("яка завтра погода у києві", "out_of_scope", FALLBACK)]),
         ("handoff", [("хочу поговорити з людиною", "ask_human", HUMAN), ("дякую", "thank", THANKS)]),
         ("menu and goodbye", [("що ти вмієш", "help", HELP), ("до побачення", "goodbye", BYE)]),
+        ("feedback, yes and no", [("скільки коштує довгострокове проживання", "ask_fees", ANSWER),
+                                  ("ця відповідь неправильна", "feedback", FEEDBACK),
+                                  ("так", "affirm", YES), ("ні, дякую", "deny", NO)]),
     ],
     "ru": [
         ("single: documents", [("какие документы нужны для убежища", "ask_documents", ANSWER)]),
@@ -90,6 +96,9 @@ CONVERSATIONS = {
         ("fallback", [("какая завтра погода в москве", "out_of_scope", FALLBACK)]),
         ("handoff", [("хочу поговорить с человеком", "ask_human", HUMAN), ("спасибо", "thank", THANKS)]),
         ("menu and goodbye", [("что ты умеешь", "help", HELP), ("до свидания", "goodbye", BYE)]),
+        ("feedback, yes and no", [("сколько стоит долгосрочное проживание", "ask_fees", ANSWER),
+                                  ("этот ответ неправильный", "feedback", FEEDBACK),
+                                  ("да", "affirm", YES), ("нет, спасибо", "deny", NO)]),
     ],
 }  # fmt: skip
 

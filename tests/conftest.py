@@ -63,8 +63,11 @@ def make_tracker() -> Callable[..., Tracker]:
         intent: Optional[str] = None,
         entities: Optional[List[Dict[str, Any]]] = None,
         slots: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
     ) -> Tracker:
         latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}
+        if metadata is not None:
+            latest["metadata"] = metadata
         return Tracker(
             sender_id="test",
             slots={"procedure": None, "language": None, "aspect": None, **(slots or {})},

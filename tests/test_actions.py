@@ -3,7 +3,16 @@
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.actions import ActionAnswer, ActionFallback, ActionGreet, ActionHelp, ActionHuman
+from actions.actions import (
+    ActionAffirm,
+    ActionAnswer,
+    ActionDeny,
+    ActionFallback,
+    ActionFeedback,
+    ActionGreet,
+    ActionHelp,
+    ActionHuman,
+)
 from pobyt.messages import say
 from pobyt.recognition import recognise
 
@@ -175,3 +184,51 @@ async def test_asking_for_a_language_without_naming_one_offers_buttons(ask, disp
         '/choose_language{"language": "ru"}',
         '/choose_language{"language": "en"}',
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "metadata", "language"),
+    [
+        ("/greet", {"language": "uk"}, "uk"),  # Telegram /start from a Ukrainian app: no text to detect
+        ("/greet", {"language": "ru"}, "ru"),
+        ("/greet", None, "en"),
+        ("/greet", {"language": "de"}, "en"),  # a language we do not answer in is ignored
+        ("привіт", {"language": "ru"}, "uk"),  # the text's own clear evidence beats the app's language
+        ("hello", {"language": "uk"}, "en"),
+    ],
+)
+async def test_the_channel_language_decides_the_first_reply_when_the_text_does_not(
+    make_tracker, dispatcher, text, metadata, language
+):
+    events = await run(ActionGreet(), dispatcher, make_tracker(text, "greet", metadata=metadata))
+    assert dispatcher.messages[0]["text"] == say("greet", language)
+    assert events[0] == SlotSet("language", language)
+
+
+async def test_the_channel_language_does_not_switch_a_running_conversation(make_tracker, dispatcher):
+    tracker = make_tracker("/greet", "greet", slots={"language": "en"}, metadata={"language": "uk"})
+    await run(ActionGreet(), dispatcher, tracker)
+    assert dispatcher.messages[0]["text"] == say("greet", "en")
+
+
+async def test_yes_and_no_get_an_invitation_in_the_conversation_language(make_tracker, dispatcher):
+    await run(ActionAffirm(), dispatcher, make_tracker("так", "affirm", slots={"language": "uk"}))
+    await run(ActionDeny(), dispatcher, make_tracker("нет", "deny", slots={"language": "ru"}))
+    yes, no = dispatcher.messages
+    assert yes["text"] == say("affirm", "uk")
+    assert no["text"] == say("deny", "ru")
+    assert no["buttons"] == [
+        {"title": "Темы", "payload": "/help"},
+        {"title": "Связаться с человеком", "payload": "/ask_human"},
+    ]
+
+
+async def test_feedback_is_thanked_and_names_what_it_is_about(make_tracker, dispatcher):
+    slots = {"language": "en", "procedure": FAMILY, "aspect": "fees"}
+    await run(ActionFeedback(), dispatcher, make_tracker("the fee you gave is wrong", "feedback", slots=slots))
+    (message,) = dispatcher.messages
+    assert message["text"] == "\n".join(
+        [say("feedback", "en"), "A person can help you: IOM MIC (0850 211 478, mic@iom.int)"]
+    )
+    assert message["custom"]["pobyt"]["feedback_on"] == FAMILY
+    assert message["custom"]["pobyt"]["aspect"] == "fees"
