@@ -27,7 +27,7 @@ from pobyt.messages import DEFAULT_LANGUAGE, language_or_default, say
 from pobyt.recognition import search_index
 
 #: Two matches closer than this are equally good: the person is asked which one is meant.
-AMBIGUITY_MARGIN = 0.05
+AMBIGUITY_MARGIN = 0.01
 #: Procedures offered as buttons in the help menu.
 MENU_PROCEDURES = (
     "temporary_protection",

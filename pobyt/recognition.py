@@ -20,6 +20,8 @@ def search_index(kb: KnowledgeBase) -> KnowledgeBaseSearch:
 
 #: Matches this much below the best of their kind are not reported (they cannot change a decision).
 REPORT_MARGIN = 0.05
+#: Scores closer than this are equal for the "explains more of the message" rule.
+TIE = 0.005
 
 
 def recognise(text: str, kb: KnowledgeBase) -> List[Dict[str, Any]]:
@@ -44,9 +46,10 @@ def recognise(text: str, kb: KnowledgeBase) -> List[Dict[str, Any]]:
     kept = []
     for m in matches:
         top = best[m.kind]
-        if top.score - m.score < REPORT_MARGIN and len(m.words) >= max(
-            len(o.words) for o in matches if o.kind == m.kind and top.score - o.score < REPORT_MARGIN
-        ):
+        explained_better = any(
+            o.kind == m.kind and len(o.words) > len(m.words) and o.score >= m.score - TIE for o in matches
+        )
+        if top.score - m.score < REPORT_MARGIN and not explained_better:
             kept.append(m)
     return [
         {"entity": m.kind, "value": m.id, "confidence": m.score, "start": m.start, "end": m.end,

@@ -31,6 +31,9 @@ STOPWORDS: FrozenSet[str] = frozenset(
 )
 #: The smallest score at which a name counts as recognised in a message.
 THRESHOLD = 0.75
+#: Score taken off per message word between the words that matched a name, up to the maximum.
+GAP_PENALTY = 0.01
+MAX_GAP_PENALTY = 0.03
 
 
 def normalise(text: str) -> str:
@@ -149,6 +152,12 @@ class KnowledgeBaseSearch:
             if office.official_name:
                 names.append(("sk", office.official_name))
             self._add("office", office.id, names)
+        # A name token's specificity: 1 when it names one or two entries, less the more it names.
+        owners: Dict[str, set] = {}
+        for entry in self._entries:
+            for token in entry.tokens:
+                owners.setdefault(token, set()).add((entry.kind, entry.id))
+        self._specificity = {token: min(1.0, 2.0 / len(ids)) for token, ids in owners.items()}
 
     def _add(self, kind: str, item_id: str, names: Iterable[Tuple[str, str]]) -> None:
         seen = set()
@@ -182,7 +191,14 @@ class KnowledgeBaseSearch:
             score, used = _aligned(len(query), entry.tokens, similarities)
             if score < THRESHOLD:
                 continue
-            ranked = score + 0.02 * len(entry.tokens)
+            # A name whose words lie apart in the message ("долго рассматривают прехидный побыт"
+            # for "долгосрочный побыт") is a weaker match than one read as a phrase.
+            gaps = max(used) - min(used) + 1 - len(set(used))
+            # Longer names rank higher, by how specific their words are: "study" (one procedure)
+            # tells more than "permit" (many), so "temporary residence permit for study" names
+            # the study permit, not the generic one.
+            bonus = 0.02 * sum(self._specificity[token] for token in entry.tokens)
+            ranked = score + bonus - min(GAP_PENALTY * gaps, MAX_GAP_PENALTY)
             key = (entry.kind, entry.id)
             if key not in best or ranked > best[key].score:
                 start, end = spanned[min(used)][1], spanned[max(used)][2]
