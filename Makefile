@@ -72,3 +72,20 @@ test: lint kb-check validate pytest language-eval nlu-eval test-stories
 
 clean:
 	rm -rf models results .pytest_cache
+
+# Headless Chromium for the widget's browser tests: Debian's chromium and chromium-driver (same version).
+.PHONY: browser
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "chromium and chromedriver are installed"; \
+	else $$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y --no-install-recommends chromium chromium-driver'; fi
+
+# Telegram (pobyt/channels/telegram.py): needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET in the environment.
+# telegram-webhook registers TELEGRAM_WEBHOOK_URL with Telegram; telegram-poll forwards getUpdates to the
+# local server started by `make run` (POLL_ARGS=--delete-webhook removes a registered webhook first).
+.PHONY: telegram-webhook telegram-poll
+telegram-webhook: $(VENV)/.installed
+	$(PY) scripts/telegram_webhook.py set
+
+telegram-poll: $(VENV)/.installed
+	$(PY) scripts/telegram_webhook.py poll $(POLL_ARGS)

@@ -20,6 +20,12 @@ def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
     dispatcher.utter_message(text=answer.text, buttons=buttons or None, json_message={"pobyt": answer.data})
 
 
+def changed_slots(tracker: Tracker, slots: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Returns SlotSet events for the slots whose value changes (unchanged ones would only make
+    every stored conversation longer, and Rasa replays all of it on every message)."""
+    return [SlotSet(name, value) for name, value in slots.items() if tracker.get_slot(name) != value]
+
+
 def latest_text(tracker: Tracker) -> str:
     """Returns the text of the latest user message ('' for button payloads)."""
     text = tracker.latest_message.get("text") or ""
@@ -44,7 +50,7 @@ class LanguageAwareAction(Action):
         language = conversation.conversation_language(latest_text(tracker), current_slots(tracker))
         for answer in self.replies(language, tracker):
             send(dispatcher, answer)
-        return [SlotSet("language", language)]
+        return changed_slots(tracker, {"language": language})
 
 
 class ReplyAction(Action):
@@ -65,7 +71,7 @@ class ReplyAction(Action):
         reply = self.reply(tracker)
         for answer in reply.answers:
             send(dispatcher, answer)
-        return [SlotSet(name, value) for name, value in reply.slots.items()]
+        return changed_slots(tracker, reply.slots)
 
 
 def current_slots(tracker: Tracker) -> Dict[str, Any]:

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
+# Web pages (origins) whose widget may call the assistant; the demo page is served by the assistant itself.
+read -r -a WIDGET_ORIGINS <<<"${POBYT_WIDGET_ORIGINS:-http://localhost:$RASA_PORT http://127.0.0.1:$RASA_PORT}"
 mkdir -p logs
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 
@@ -33,7 +35,7 @@ trap stop EXIT
 "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >logs/actions.log 2>&1 &
 pids+=($!)
 "$BIN/rasa" run --enable-api --model models/pobyt.tar.gz --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml >logs/rasa.log 2>&1 &
+  --endpoints endpoints.yml --credentials credentials.yml --cors "${WIDGET_ORIGINS[@]}" >logs/rasa.log 2>&1 &
 pids+=($!)
 
 echo "Starting the action server (port $ACTIONS_PORT) and the Rasa server (port $RASA_PORT); logs in logs/"
@@ -49,6 +51,7 @@ pobyt is running.
   Talk to it (REST):   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                          -d '{"sender": "me", "message": "what do I need for family reunion"}'
   Conversation state:  http://localhost:$RASA_PORT/conversations/me/tracker
+  Website widget demo: http://localhost:$RASA_PORT/webhooks/widget/demo
   Action server:       http://localhost:$ACTIONS_PORT/health
 Press Ctrl-C to stop.
 MSG

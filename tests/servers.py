@@ -9,7 +9,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import requests
 
@@ -42,20 +42,26 @@ def wait_until_up(url: str, processes: List[subprocess.Popen], logs: List[Path])
 
 
 @contextmanager
-def running_assistant(workdir: Path, env_overrides: Dict[str, str]) -> Iterator[str]:
-    """Runs both servers with a fresh SQLite tracker store; yields the Rasa server's base URL."""
+def running_assistant(
+    workdir: Path, env_overrides: Dict[str, str], rasa_args: Sequence[str] = (), credentials: Optional[Path] = None
+) -> Iterator[str]:
+    """Runs both servers with a fresh SQLite tracker store; yields the Rasa server's base URL.
+
+    ``rasa_args`` are added to ``rasa run`` (e.g. ``["--cors", "http://partner.test"]``);
+    ``credentials`` replaces the project's credentials.yml (e.g. to point a channel at a fake).
+    """
     rasa_port, actions_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+        f'tracker_store:\n  type: pobyt.storage.SQLiteTrackerStore\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
     )
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **env_overrides}
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     commands = [
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
         [str(BIN / "rasa"), "run", "--enable-api", "--model", str(MODEL), "--port", str(rasa_port),
-         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+         "--endpoints", str(endpoints), "--credentials", str(credentials or ROOT / "credentials.yml"), *rasa_args],
     ]  # fmt: skip
     processes = []
     try:

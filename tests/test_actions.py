@@ -68,12 +68,7 @@ async def test_a_button_answers_the_pending_aspect_and_sets_the_procedure(ask, d
     assert message["custom"] == {
         "pobyt": {"procedure": FAMILY, "aspect": "documents", "language": "en", "sources": ["guide"], "offices": []}
     }
-    assert events == [
-        SlotSet("language", "en"),
-        SlotSet("aspect", "documents"),
-        SlotSet("disclaimer_shown", True),
-        SlotSet("procedure", FAMILY),
-    ]
+    assert events == [SlotSet("procedure", FAMILY)]  # only what changed: language, aspect, disclaimer did not
 
 
 async def test_a_follow_up_uses_the_procedure_under_discussion(ask, dispatcher):
@@ -88,7 +83,7 @@ async def test_a_follow_up_uses_the_procedure_under_discussion(ask, dispatcher):
             SOURCE,
         ]
     )
-    assert SlotSet("procedure", FAMILY) in events
+    assert events == [SlotSet("aspect", "fees")]  # the procedure stays as it was
 
 
 async def test_a_named_procedure_replaces_the_previous_one(ask, dispatcher):
@@ -126,13 +121,13 @@ async def test_an_office_named_alone_gets_its_contacts(ask, dispatcher):
 async def test_without_any_procedure_the_person_is_asked_to_name_one(ask, dispatcher):
     events = await run(ActionAnswer(), dispatcher, ask("how much is it", "ask_fees", slots=SEEN))
     assert dispatcher.messages[0]["text"] == say("which_procedure", "en")
-    assert events == [SlotSet("language", "en"), SlotSet("aspect", "fees"), SlotSet("disclaimer_shown", True)]
+    assert events == [SlotSet("language", "en"), SlotSet("aspect", "fees")]
 
 
 async def test_greeting_shows_the_disclaimer_in_the_slot_language(make_tracker, dispatcher):
     events = await run(ActionGreet(), dispatcher, make_tracker("/greet", "greet", slots={"language": "uk"}))
     assert [m["text"] for m in dispatcher.messages] == [say("greet", "uk"), say("disclaimer", "uk")]
-    assert events == [SlotSet("language", "uk"), SlotSet("disclaimer_shown", True)]
+    assert events == [SlotSet("disclaimer_shown", True)]
 
 
 async def test_help_lists_the_topics_and_offers_a_human(make_tracker, dispatcher):
@@ -170,7 +165,8 @@ async def test_an_explicit_language_choice_sticks(ask, dispatcher):
     locked = {"language": "uk", "language_locked": True, **SEEN}
     events = await run(ActionAnswer(), dispatcher, ask("what is temporary protection", "ask_overview", slots=locked))
     assert dispatcher.messages[1]["text"].startswith("Тимчасовий захист")
-    assert events[0] == SlotSet("language", "uk")
+    assert SlotSet("procedure", "temporary_protection") in events
+    assert not [e for e in events if e["name"] == "language"]  # stays Ukrainian
 
 
 async def test_asking_for_a_language_without_naming_one_offers_buttons(ask, dispatcher):

@@ -1,0 +1,98 @@
+"""Website chat widget: serves the widget's script and a demo page from the Rasa server.
+
+``GET /webhooks/widget/widget.js`` is the script partners embed with one tag; ``GET
+/webhooks/widget/demo`` is a page that embeds it. The widget talks to the REST channel
+(``POST /webhooks/rest/webhook``); cross-origin pages need their origin in Rasa's ``--cors``
+(``POBYT_WIDGET_ORIGINS`` in ``scripts/run.sh``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+#: Where widget.js and demo.html live (the repository's widget/ folder).
+WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
+#: Browsers may reuse the script for a few minutes; a new release reaches pages soon after.
+SCRIPT_CACHE = "public, max-age=300"
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def _read(name: str) -> str:
+    # Read per request (the files are small): an edited widget is served without a restart.
+    return (WIDGET_DIR / name).read_text(encoding="utf-8")
+
+
+def demo_page(widget_url: str) -> str:
+    """Returns the demo page with the widget's absolute URL written into its embedding example."""
+    return _read("demo.html").replace("WIDGET_URL", html.escape(widget_url, quote=True))
+
+
+def demo_security_policy(page: str) -> str:
+    """Returns a strict Content-Security-Policy for the demo page: scripts and requests from this server only.
+
+    The page's own inline style is allowed by its hash, so the widget is shown working on a page
+    that forbids inline scripts and styles, as careful partner sites do.
+    """
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'"
+        for style in _STYLE.findall(page)
+    )
+    return (
+        "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        f"style-src 'self' {hashes}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+class WidgetInput(InputChannel):
+    """Serves the widget (``widget`` in credentials.yml); messages go through the REST channel."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Returns the channel's name (its URL prefix)."""
+        return "widget"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
+        """Builds the channel; it needs no credentials."""
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Returns the routes: ``GET /`` (health), ``GET /widget.js`` and ``GET /demo``."""
+        blueprint = Blueprint("pobyt_widget", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/widget.js", methods=["GET"])
+        async def script(_: Request) -> HTTPResponse:
+            return response.text(
+                _read("widget.js"),
+                content_type="text/javascript; charset=utf-8",
+                headers={"Cache-Control": SCRIPT_CACHE, "X-Content-Type-Options": "nosniff"},
+            )
+
+        @blueprint.route("/demo", methods=["GET"])
+        async def demo(request: Request) -> HTTPResponse:
+            # The page's own folder holds widget.js (the page loads it by the relative URL too).
+            page = demo_page(f"{request.scheme}://{request.host}{request.path.rsplit('/', 1)[0]}/widget.js")
+            return response.html(
+                page,
+                headers={
+                    "Content-Security-Policy": demo_security_policy(page),
+                    "X-Content-Type-Options": "nosniff",
+                    "Cache-Control": "no-store",
+                },
+            )
+
+        return blueprint

@@ -1,0 +1,75 @@
+"""Forgetting a person's conversation on request (Telegram's /forget).
+
+Rasa 3.6's tracker stores have no delete, so this knows the two the project uses: the SQL store
+(rows of its ``events`` table) and the in-memory store (a dict). Other stores are logged and left
+as they are; the caller tells the person the conversation could not be deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, List
+
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+
+logger = logging.getLogger(__name__)
+
+
+def underlying_stores(tracker_store: Any) -> List[TrackerStore]:
+    """Returns the stores wrapped by Rasa's FailSafe/Awaitable wrappers, outermost first.
+
+    The fail-safe wrapper's in-memory fallback is included when it was created (it then holds
+    conversations saved while the main store was down).
+    """
+    stores: List[TrackerStore] = []
+    current = tracker_store
+    while current is not None and current not in stores:
+        stores.append(current)
+        fallback = getattr(current, "_fallback_tracker_store", None)
+        if fallback is not None:
+            stores.append(fallback)
+        current = getattr(current, "_tracker_store", None)
+    return stores
+
+
+def _delete_sql(store: SQLTrackerStore, sender_id: str) -> int:
+    with store.session_scope() as session:
+        deleted = (
+            session.query(store.SQLEvent)
+            .filter(store.SQLEvent.sender_id == sender_id)
+            .delete(synchronize_session=False)
+        )
+        session.commit()
+    return int(deleted or 0)
+
+
+async def forget_conversation(agent: Any, sender_id: str) -> bool:
+    """Deletes every stored event of ``sender_id``'s conversation.
+
+    Args:
+        agent: the Rasa agent (``request.app.ctx.agent``); its lock store keeps a message of the
+            same person from being processed while the conversation is deleted.
+        sender_id: the conversation's id.
+
+    Returns:
+        True when the conversation was deleted (or there was none), False when the tracker store
+        is of a kind this cannot delete from, or deleting failed.
+    """
+    stores = underlying_stores(getattr(agent, "tracker_store", None))
+    known = [s for s in stores if isinstance(s, (SQLTrackerStore, InMemoryTrackerStore))]
+    if not known:
+        logger.warning("Cannot delete a conversation from tracker store(s) %s", [type(s).__name__ for s in stores])
+        return False
+    try:
+        async with agent.lock_store.lock(sender_id):
+            for store in known:
+                if isinstance(store, SQLTrackerStore):
+                    deleted = _delete_sql(store, sender_id)
+                    logger.info("Deleted a conversation on request (%d events)", deleted)
+                else:
+                    store.store.pop(sender_id, None)
+                    logger.info("Deleted a conversation on request (in memory)")
+    except Exception:  # noqa: BLE001 - the person is told it failed; the reason goes to the log
+        logger.exception("Deleting a conversation failed")
+        return False
+    return True

@@ -1,0 +1,421 @@
+"""The website chat widget in headless Chromium against the real assistant (Rasa and action servers).
+
+Scenarios: the demo page served by the assistant (ask in Ukrainian, answer and buttons, click a
+button, reload and keep the conversation, switch to Russian); keyboard only; a 360 px phone screen;
+a partner page on another origin with hostile styles and no CSP, where the XSS string stays text;
+an answer full of HTML and links, rendered as text with safe links.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, Iterator, List
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.shadowroot import ShadowRoot
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from pobyt.language import detect_language
+from tests.browser import chromium, require_browser
+from tests.servers import MODEL, free_port, running_assistant
+
+pytestmark = pytest.mark.e2e
+
+REPLY_WAIT_S = 90  # the first answer also warms up the action server
+XSS = "<img src=x onerror=alert(1)>"
+
+# What a person sees in the widget, read from its (open) shadow root; screen-reader-only labels left out.
+READ_WIDGET = """
+const host = document.querySelector('pobyt-chat-widget');
+if (!host) return null;
+const root = host.shadowRoot;
+const visible = (node) => { const c = node.cloneNode(true); c.querySelectorAll('.sr-only').forEach((s) => s.remove());
+                            return c.textContent.trim(); };
+return {
+  open: !root.querySelector('.panel').hidden,
+  messages: [...root.querySelectorAll('.message')].map((m) => ({
+      who: m.classList.contains('user') ? 'user' : 'bot', text: visible(m), lang: m.getAttribute('lang')})),
+  buttons: [...root.querySelectorAll('.choices')].map((g) => [...g.querySelectorAll('button')].map((b) => b.textContent)),
+  placeholder: root.querySelector('textarea').placeholder,
+  typing: !root.querySelector('.typing').hidden,
+};
+"""
+# The focused element inside the widget, named by its data-language, class or tag.
+FOCUSED = """
+const host = document.querySelector('pobyt-chat-widget');
+if (document.activeElement !== host) return document.activeElement ? document.activeElement.tagName : null;
+const el = host.shadowRoot.activeElement;
+return el ? (el.dataset.language || el.className || el.tagName.toLowerCase()) : 'host';
+"""
+
+
+@dataclass
+class Partner:
+    """A partner's website on another origin: ``pages`` maps paths to the HTML it serves."""
+
+    origin: str
+    pages: Dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def partner() -> Iterator[Partner]:
+    """Serves a partner's pages from a local HTTP server on another port (another origin)."""
+    port = free_port()
+    pages: Dict[str, str] = {"/": "<!doctype html><title>Partner</title>"}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = pages.get(self.path.split("?")[0], "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Partner(f"http://127.0.0.1:{port}", pages)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, partner: Partner) -> Iterator[str]:
+    require_browser()
+    if not MODEL.exists():
+        pytest.skip("no trained model: run `make train` (make test does)")
+    workdir = tmp_path_factory.mktemp("widget")
+    with running_assistant(workdir, {"POBYT_TODAY": "2026-11-24"}, rasa_args=["--cors", partner.origin]) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(assistant: str) -> Iterator[WebDriver]:
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture
+def fresh(browser: WebDriver, assistant: str) -> Callable[[str], None]:
+    """Opens ``url`` as a first-time visitor: no stored conversation for any origin used here."""
+
+    def open_fresh(url: str) -> None:
+        page = urlsplit(url)
+        for origin in {assistant, f"{page.scheme}://{page.netloc}"}:
+            browser.get(f"{origin}/")  # a page of that origin, to reach its localStorage
+            browser.execute_script("window.localStorage.clear()")
+        browser.get(url)
+        wait(browser, lambda d: widget(d) is not None)
+
+    return open_fresh
+
+
+def wait(driver: WebDriver, condition: Callable[[WebDriver], Any], timeout: float = REPLY_WAIT_S) -> Any:
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+
+
+def widget(driver: WebDriver) -> Dict[str, Any]:
+    return driver.execute_script(READ_WIDGET)
+
+
+def shadow(driver: WebDriver) -> ShadowRoot:
+    return driver.find_element("css selector", "pobyt-chat-widget").shadow_root
+
+
+def messages(driver: WebDriver) -> List[Dict[str, str]]:
+    return widget(driver)["messages"]
+
+
+def wait_for_replies(driver: WebDriver, count_before: int) -> List[Dict[str, str]]:
+    """Waits until the bot has answered the last user message (typing indicator gone); returns new messages."""
+
+    def answered(d: WebDriver) -> Any:
+        state = widget(d)
+        new = state["messages"][count_before:]
+        return new if not state["typing"] and any(m["who"] == "bot" for m in new) else False
+
+    return wait(driver, answered)
+
+
+def open_panel(driver: WebDriver) -> None:
+    if not widget(driver)["open"]:
+        shadow(driver).find_element("css selector", ".launcher").click()
+    wait(driver, lambda d: widget(d)["open"], timeout=10)
+
+
+def type_and_send(driver: WebDriver, text: str) -> List[Dict[str, str]]:
+    before = len(messages(driver))
+    field = shadow(driver).find_element("css selector", "textarea")
+    field.send_keys(text)
+    field.send_keys(Keys.ENTER)
+    return wait_for_replies(driver, before)
+
+
+def bot_texts(new: List[Dict[str, str]]) -> List[str]:
+    return [m["text"] for m in new if m["who"] == "bot"]
+
+
+def test_demo_conversation_in_ukrainian_survives_a_reload_and_switches_to_russian(browser, assistant, fresh):
+    demo = f"{assistant}/webhooks/widget/demo"
+    fresh(demo)
+    open_panel(browser)
+    assert widget(browser)["placeholder"] == "Напишіть ваше запитання…"  # data-language="uk" on the demo page
+
+    # The typing indicator shows while the assistant works (recorded by an observer, not by timing).
+    browser.execute_script(
+        """const root = document.querySelector('pobyt-chat-widget').shadowRoot; window.__typingSeen = false;
+        new MutationObserver(() => { if (!root.querySelector('.typing').hidden) window.__typingSeen = true; })
+          .observe(root.querySelector('.typing'), {attributes: true});"""
+    )
+    new = type_and_send(browser, "які документи потрібні для возз'єднання сім'ї")
+    assert browser.execute_script("return window.__typingSeen") is True
+    assert new[0] == {"who": "user", "text": "які документи потрібні для возз'єднання сім'ї", "lang": None}
+    texts = bot_texts(new)
+    assert texts[0].startswith("Я надаю інформацію, а не юридичну консультацію.")
+    assert texts[-1] == "Хто ваш родич у Словаччині?"
+    assert all(detect_language(text) == "uk" for text in texts), texts
+    assert widget(browser)["buttons"][-1] == [
+        "Член моєї родини — громадянин Словаччини",
+        "Член моєї родини — іноземець, який живе в Словаччині",
+    ]
+
+    # A button sends its payload and shows its title as what the person said.
+    before = len(messages(browser))
+    shadow(browser).find_elements("css selector", ".choices button")[-1].click()
+    new = wait_for_replies(browser, before)
+    assert new[0] == {"who": "user", "text": "Член моєї родини — іноземець, який живе в Словаччині", "lang": None}
+    (documents,) = bot_texts(new)
+    assert documents.startswith(
+        "Тимчасове проживання з метою возз'єднання родини (Prechodný pobyt na účel zlúčenia rodiny)"
+    )
+    assert "Потрібні документи:" in documents
+    # "• " lines are a list, with one item per document.
+    items = browser.execute_script(
+        "const m = [...document.querySelector('pobyt-chat-widget').shadowRoot.querySelectorAll('.message')].pop();"
+        "return [...m.querySelectorAll('ul > li')].map((li) => li.textContent);"
+    )
+    assert items[0] == "Дійсний паспорт (проїзний документ)"
+    assert len(items) >= 4
+
+    # A reload keeps the history, the open panel and the conversation (same sender id).
+    history = messages(browser)
+    storage_key = f"pobyt-widget:v1:{assistant}"
+    sender = json.loads(browser.execute_script("return localStorage.getItem(arguments[0])", storage_key))["sender"]
+    browser.refresh()
+    wait(browser, lambda d: (widget(d) or {}).get("messages") == history, timeout=30)
+    assert widget(browser)["open"]
+    assert (
+        json.loads(browser.execute_script("return localStorage.getItem(arguments[0])", storage_key))["sender"] == sender
+    )
+    slots = requests.get(f"{assistant}/conversations/{sender}/tracker", timeout=30).json()["slots"]
+    assert slots["procedure"] == "temporary_residence_family_reunion"
+
+    # The language switch: the widget's own words and the assistant's replies turn Russian.
+    before = len(messages(browser))
+    shadow(browser).find_element("css selector", ".languages button[data-language='ru']").click()
+    new = wait_for_replies(browser, before)
+    assert new[0]["text"] == "Русский"
+    assert bot_texts(new) == ["Я буду отвечать на русском."]
+    assert new[-1]["lang"] == "ru"
+    assert widget(browser)["placeholder"] == "Напишите ваш вопрос…"
+    (fees,) = bot_texts(type_and_send(browser, "сколько это стоит"))
+    assert fees.startswith("Временное проживание с целью воссоединения семьи")
+    assert detect_language(fees) == "ru"
+
+
+def test_keyboard_alone_opens_sends_and_closes(browser, assistant, fresh):
+    fresh(f"{assistant}/webhooks/widget/demo")
+    keys = ActionChains(browser)
+
+    def press(*sequence: str) -> None:
+        for key in sequence:
+            keys.send_keys(key)
+        keys.perform()
+        keys.reset_actions()
+
+    # Tab through the host page to the launcher, open it with Enter: focus lands in the input.
+    for _ in range(10):
+        press(Keys.TAB)
+        if browser.execute_script(FOCUSED) == "launcher":
+            break
+    assert browser.execute_script(FOCUSED) == "launcher"
+    press(Keys.ENTER)
+    wait(browser, lambda d: d.execute_script(FOCUSED) == "textarea", timeout=10)
+
+    # Escape closes and gives focus back to the launcher.
+    press(Keys.ESCAPE)
+    wait(browser, lambda d: not widget(d)["open"] and d.execute_script(FOCUSED) == "launcher", timeout=10)
+
+    # Reopened, the Tab order inside the panel is the visual order: back to the launcher, then forward to the input.
+    press(Keys.ENTER)
+    wait(browser, lambda d: widget(d)["open"] and d.execute_script(FOCUSED) == "textarea", timeout=10)
+    backwards = []
+    for _ in range(8):
+        keys.key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+        keys.reset_actions()
+        backwards.append(browser.execute_script(FOCUSED))
+        if backwards[-1] == "launcher":
+            break
+    assert backwards == ["log", "close", "ru", "uk", "en", "launcher"], backwards
+    forwards = []
+    for _ in range(8):
+        press(Keys.TAB)
+        forwards.append(browser.execute_script(FOCUSED))
+        if forwards[-1] == "textarea":
+            break
+    assert forwards == ["en", "uk", "ru", "close", "log", "textarea"], forwards
+
+    before = len(messages(browser))
+    press("привіт", Keys.ENTER)
+    new = wait_for_replies(browser, before)
+    assert new[0] == {"who": "user", "text": "привіт", "lang": None}
+    assert all(detect_language(text) == "uk" for text in bot_texts(new))
+    press(Keys.TAB)
+    assert browser.execute_script(FOCUSED) == "send"
+    press(Keys.ESCAPE)
+    wait(browser, lambda d: not widget(d)["open"] and d.execute_script(FOCUSED) == "launcher", timeout=10)
+
+
+def test_fits_a_360_px_phone_screen(browser, assistant, fresh):
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
+    )
+    try:
+        fresh(f"{assistant}/webhooks/widget/demo")
+        open_panel(browser)
+        type_and_send(
+            browser, "як зв'язатися з МОМ https://slovakia.iom.int/a-very-long-link-without-any-spaces-at-all"
+        )
+        layout = browser.execute_script(
+            """const root = document.querySelector('pobyt-chat-widget').shadowRoot;
+            const rects = [...root.querySelectorAll('.panel, .message, .choices, .header, .composer, button')]
+              .filter((e) => e.getClientRects().length).map((e) => e.getBoundingClientRect());
+            const log = root.querySelector('.log');
+            return {page: document.documentElement.scrollWidth, viewport: window.innerWidth,
+                    left: Math.min(...rects.map((r) => r.left)), right: Math.max(...rects.map((r) => r.right)),
+                    logOverflow: log.scrollWidth - log.clientWidth};"""
+        )
+        assert layout["viewport"] == 360
+        assert layout["page"] <= 360, layout
+        assert layout["left"] >= 0 and layout["right"] <= 360, layout
+        assert layout["logOverflow"] <= 0, layout
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_partner_page_on_another_origin_keeps_its_styles_and_html_stays_text(browser, assistant, partner, fresh):
+    # A page without CSP, with global styles and a global of its own: the widget must not touch either.
+    page = f"""<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Partner</title>
+    <style>* {{ color: rgb(255, 0, 0) !important; font-family: Georgia, serif !important; }}
+    button {{ background: rgb(255, 105, 180); }} div {{ display: block; }}</style></head>
+    <body><h1>Partner</h1><button id="own">Own button</button>
+    <script>window.PARTNER_GLOBAL = 42;</script>
+    <script src="{assistant}/webhooks/widget/widget.js" data-server="{assistant}" data-language="ru"
+      data-color="#b00020" async></script></body></html>"""
+    partner.pages["/partner.html"] = page
+    fresh(f"{partner.origin}/partner.html")
+    open_panel(browser)
+    assert widget(browser)["placeholder"] == "Напишите ваш вопрос…"
+
+    new = type_and_send(browser, XSS)
+    assert new[0] == {"who": "user", "text": XSS, "lang": None}  # shown as the characters typed
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - reading it is the check
+    counts = browser.execute_script(
+        "const root = document.querySelector('pobyt-chat-widget').shadowRoot;"
+        "return {widget: root.querySelectorAll('img').length, page: document.querySelectorAll('img').length};"
+    )
+    assert counts == {"widget": 0, "page": 0}
+
+    looks = browser.execute_script(
+        """const root = document.querySelector('pobyt-chat-widget').shadowRoot;
+        const user = [...root.querySelectorAll('.message.user')].pop();
+        return {userColor: getComputedStyle(user).color, userBackground: getComputedStyle(user).backgroundColor,
+                widgetFont: getComputedStyle(root.querySelector('.root')).fontFamily,
+                ownButton: getComputedStyle(document.getElementById('own')).backgroundColor,
+                ownColor: getComputedStyle(document.querySelector('h1')).color,
+                partnerGlobal: window.PARTNER_GLOBAL,
+                globals: Object.keys(window).filter((k) => /pobyt/i.test(k))};"""
+    )
+    assert looks == {
+        "userColor": "rgb(255, 255, 255)",
+        "userBackground": "rgb(176, 0, 32)",  # data-color
+        "widgetFont": looks["widgetFont"],
+        "ownButton": "rgb(255, 105, 180)",
+        "ownColor": "rgb(255, 0, 0)",
+        "partnerGlobal": 42,
+        "globals": ["PobytWidget"],
+    }
+    assert "Georgia" not in looks["widgetFont"]
+
+
+def test_html_and_links_in_an_answer_are_rendered_safely(browser, assistant, partner, fresh):
+    # The page stands in for the server with a hostile answer, so the widget's renderer meets HTML,
+    # javascript: text, links with trailing punctuation, e-mails, lists and paragraphs.
+    answer = [
+        {
+            "recipient_id": "x",
+            "text": "<b>bold</b> <img src=x onerror=alert(2)> javascript:alert(3)\n\n"
+            "• see https://example.org/a?b=1&c=2.\n• write to help@example.org\nlast line",
+            "buttons": [{"title": "<i>italic</i>", "payload": "/greet"}],
+            "custom": {"pobyt": {"language": "en"}},
+        }
+    ]
+    partner.pages["/stub.html"] = f"""<!doctype html><html><head><meta charset="utf-8"><title>Stub</title></head><body>
+    <script>window.fetch = () => Promise.resolve(new Response({json.dumps(json.dumps(answer))},
+      {{headers: {{"Content-Type": "application/json"}}}}));</script>
+    <script src="{assistant}/webhooks/widget/widget.js" data-language="en"></script></body></html>"""
+    fresh(f"{partner.origin}/stub.html")
+    open_panel(browser)
+    (reply,) = bot_texts(type_and_send(browser, "hello"))
+    assert reply.startswith("<b>bold</b> <img src=x onerror=alert(2)> javascript:alert(3)")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - reading it is the check
+    rendered = browser.execute_script(
+        """const root = document.querySelector('pobyt-chat-widget').shadowRoot;
+        const m = [...root.querySelectorAll('.message.bot')].pop();
+        return {elements: [...m.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()).filter((t) => t !== 'span'),
+                paragraphs: [...m.querySelectorAll('p')].map((p) => p.textContent),
+                items: [...m.querySelectorAll('li')].map((li) => li.textContent),
+                links: [...m.querySelectorAll('a')].map((a) => [a.textContent, a.getAttribute('href'), a.rel]),
+                buttons: [...root.querySelectorAll('.choices button')].map((b) => [b.textContent, b.children.length])};"""
+    )
+    assert rendered == {
+        "elements": ["p", "ul", "li", "a", "li", "a", "p"],
+        "paragraphs": ["<b>bold</b> <img src=x onerror=alert(2)> javascript:alert(3)", "last line"],
+        "items": ["see https://example.org/a?b=1&c=2.", "write to help@example.org"],
+        "links": [
+            ["https://example.org/a?b=1&c=2", "https://example.org/a?b=1&c=2", "noopener noreferrer nofollow"],
+            ["help@example.org", "mailto:help@example.org", ""],
+        ],
+        "buttons": [["<i>italic</i>", 0]],
+    }
+
+
+def test_an_unreachable_assistant_gives_a_message_in_the_widgets_language(browser, assistant, partner, fresh):
+    partner.pages["/offline.html"] = f"""<!doctype html><html><head><meta charset="utf-8"><title>Offline</title></head>
+    <body><script>window.fetch = () => Promise.reject(new TypeError("Failed to fetch"));</script>
+    <script src="{assistant}/webhooks/widget/widget.js" data-language="ru"></script></body></html>"""
+    fresh(f"{partner.origin}/offline.html")
+    open_panel(browser)
+    field = shadow(browser).find_element("css selector", "textarea")
+    field.send_keys("здравствуйте", Keys.ENTER)
+    error = wait(browser, lambda d: shadow(d).find_elements("css selector", ".error[role='alert']"), timeout=10)
+    assert error[0].text == "Не удалось связаться с помощником. Попробуйте еще раз."
+    state = widget(browser)
+    assert state["messages"] == [{"who": "user", "text": "здравствуйте", "lang": None}]
+    assert not state["typing"]

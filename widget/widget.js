@@ -1,0 +1,584 @@
+/*
+ * pobyt website chat widget.
+ *
+ * Embed with one tag:
+ *   <script src="https://ASSISTANT/webhooks/widget/widget.js" data-language="uk" data-color="#0057b7" async></script>
+ * Attributes (all optional):
+ *   data-server      the assistant's base URL (default: where this script was loaded from)
+ *   data-language    en | uk | ru: the widget's language and the hint sent with every message (default: en)
+ *   data-color       accent colour (default #0057b7); data-text-color: text on the accent (default #ffffff)
+ *   data-position    right | left (default right)
+ *
+ * Everything lives in a Shadow DOM, so the host page's styles and the widget's styles never meet.
+ * The only global is window.PobytWidget (open/close/reset). Text from people and from the assistant
+ * is only ever put into the page with textContent: it is never parsed as HTML.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script) {
+    var candidates = document.querySelectorAll('script[src*="widget.js"]');
+    script = candidates[candidates.length - 1];
+  }
+  if (!script || window.PobytWidget) {
+    return; // loaded twice: keep the first widget
+  }
+
+  var LANGUAGES = ["en", "uk", "ru"];
+  var LANGUAGE_NAMES = { en: "English", uk: "Українська", ru: "Русский" };
+  var LANGUAGE_CODES = { en: "EN", uk: "УК", ru: "РУ" };
+  var MAX_HISTORY = 200; // messages kept in localStorage
+  var REQUEST_TIMEOUT_MS = 60000;
+
+  // The widget's own words; what the assistant says comes from the server already translated.
+  var STRINGS = {
+    en: {
+      title: "Legal stay in Slovakia",
+      open: "Open the chat about legal stay in Slovakia",
+      close: "Close the chat",
+      dialog: "Chat with the assistant about legal stay in Slovakia",
+      log: "Conversation",
+      input: "Your question",
+      placeholder: "Type your question…",
+      send: "Send",
+      language: "Language",
+      typing: "The assistant is typing…",
+      you: "You",
+      bot: "Assistant",
+      error: "The assistant could not be reached. Please try again.",
+      intro: "Ask about residence, protection, visas, citizenship or documents in Slovakia.",
+      answerButtons: "Choices",
+    },
+    uk: {
+      title: "Легальне перебування у Словаччині",
+      open: "Відкрити чат про легальне перебування у Словаччині",
+      close: "Закрити чат",
+      dialog: "Чат з помічником про легальне перебування у Словаччині",
+      log: "Розмова",
+      input: "Ваше запитання",
+      placeholder: "Напишіть ваше запитання…",
+      send: "Надіслати",
+      language: "Мова",
+      typing: "Помічник друкує…",
+      you: "Ви",
+      bot: "Помічник",
+      error: "Не вдалося зв'язатися з помічником. Спробуйте ще раз.",
+      intro: "Запитайте про проживання, захист, візи, громадянство чи документи у Словаччині.",
+      answerButtons: "Варіанти",
+    },
+    ru: {
+      title: "Легальное пребывание в Словакии",
+      open: "Открыть чат о легальном пребывании в Словакии",
+      close: "Закрыть чат",
+      dialog: "Чат с помощником о легальном пребывании в Словакии",
+      log: "Разговор",
+      input: "Ваш вопрос",
+      placeholder: "Напишите ваш вопрос…",
+      send: "Отправить",
+      language: "Язык",
+      typing: "Помощник печатает…",
+      you: "Вы",
+      bot: "Помощник",
+      error: "Не удалось связаться с помощником. Попробуйте еще раз.",
+      intro: "Спросите о проживании, защите, визах, гражданстве или документах в Словакии.",
+      answerButtons: "Варианты",
+    },
+  };
+
+  var STYLES = [
+    ":host { all: initial; }",
+    "*, *::before, *::after { box-sizing: border-box; }",
+    ".root { --accent: #0057b7; --on-accent: #ffffff; font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif;",
+    "  color: #1b1b1b; }",
+    ".launcher { position: fixed; bottom: 16px; right: 16px; z-index: 2147483646; width: 56px; height: 56px; border-radius: 50%;",
+    "  border: 0; background: var(--accent); color: var(--on-accent); cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.3);",
+    "  display: flex; align-items: center; justify-content: center; padding: 0; }",
+    ".left .launcher, .left .panel { right: auto; left: 16px; }",
+    ".launcher svg { width: 28px; height: 28px; fill: currentColor; }",
+    "button:focus-visible, textarea:focus-visible, a:focus-visible, .log:focus-visible { outline: 3px solid #ffbf00; outline-offset: 2px; }",
+    ".panel { position: fixed; bottom: 84px; right: 16px; z-index: 2147483647; width: 380px; max-width: calc(100vw - 16px);",
+    "  height: 560px; max-height: calc(100vh - 100px); display: flex; flex-direction: column; background: #fff;",
+    "  border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.3); overflow: hidden; }",
+    ".panel[hidden] { display: none; }",
+    "@media (max-width: 480px) { .panel { left: 8px; right: 8px; width: auto; max-width: none; bottom: 80px; max-height: calc(100vh - 96px); }",
+    "  .left .panel { left: 8px; } }",
+    ".header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: var(--accent); color: var(--on-accent); }",
+    ".title { flex: 1; min-width: 0; margin: 0; font-size: 16px; font-weight: 600; overflow-wrap: anywhere; }",
+    ".languages { display: flex; gap: 2px; }",
+    ".languages button, .close { border: 1px solid currentColor; background: transparent; color: inherit; border-radius: 6px;",
+    "  font: inherit; font-size: 12px; padding: 3px 6px; cursor: pointer; min-width: 32px; min-height: 28px; }",
+    ".languages button[aria-pressed='true'] { background: var(--on-accent); color: var(--accent); }",
+    ".close { font-size: 18px; line-height: 1; border-color: transparent; }",
+    ".log { position: relative; flex: 1; overflow-y: auto; overflow-x: hidden; padding: 12px; display: flex; flex-direction: column; gap: 8px;",
+    "  background: #f5f6f8; }",
+    ".message { max-width: 88%; padding: 8px 11px; border-radius: 12px; overflow-wrap: anywhere; word-break: break-word; }",
+    ".message p { margin: 0 0 6px; } .message p:last-child { margin-bottom: 0; }",
+    ".message ul { margin: 4px 0 6px; padding-left: 18px; } .message li { margin: 2px 0; }",
+    ".message a { color: inherit; text-decoration: underline; }",
+    ".bot { align-self: flex-start; background: #fff; border: 1px solid #dde1e6; }",
+    ".user { align-self: flex-end; background: var(--accent); color: var(--on-accent); white-space: pre-wrap; }",
+    ".notice { align-self: center; color: #555; font-size: 13px; text-align: center; }",
+    ".error { align-self: center; color: #a00000; font-size: 13px; }",
+    ".choices { align-self: flex-start; display: flex; flex-wrap: wrap; gap: 6px; max-width: 100%; }",
+    ".choices button { font: inherit; font-size: 14px; text-align: left; border: 1px solid var(--accent); color: var(--accent);",
+    "  background: #fff; border-radius: 16px; padding: 6px 12px; cursor: pointer; max-width: 100%; overflow-wrap: anywhere; }",
+    ".choices button:hover { background: #eef3fb; }",
+    ".typing { align-self: flex-start; display: flex; gap: 4px; padding: 12px; background: #fff; border: 1px solid #dde1e6;",
+    "  border-radius: 12px; }",
+    ".typing[hidden] { display: none; }",
+    ".typing span.dot { width: 7px; height: 7px; border-radius: 50%; background: #777; animation: pobyt-blink 1.2s infinite; }",
+    ".typing span.dot:nth-child(2) { animation-delay: .2s; } .typing span.dot:nth-child(3) { animation-delay: .4s; }",
+    "@keyframes pobyt-blink { 0%, 80%, 100% { opacity: .25; } 40% { opacity: 1; } }",
+    "@media (prefers-reduced-motion: reduce) { .typing span.dot { animation: none; } }",
+    ".sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0,0,0,0);",
+    "  white-space: nowrap; border: 0; }",
+    ".composer { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #dde1e6; background: #fff; }",
+    ".composer textarea { flex: 1; min-width: 0; resize: none; font: inherit; padding: 8px 10px; border: 1px solid #8a9099;",
+    "  border-radius: 8px; height: 42px; max-height: 120px; overflow-y: hidden; color: #1b1b1b; background: #fff; }",
+    ".composer textarea::placeholder { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; color: #5f6670; }",
+    ".composer .send { font: inherit; border: 0; border-radius: 8px; padding: 0 14px; background: var(--accent);",
+    "  color: var(--on-accent); cursor: pointer; }",
+  ].join("\n");
+
+  // ---- configuration from the script tag --------------------------------------------------
+
+  function attribute(name) {
+    var value = script.getAttribute(name);
+    return value === null ? "" : value.trim();
+  }
+
+  function isColor(value) {
+    return Boolean(value) && Boolean(window.CSS && window.CSS.supports) && window.CSS.supports("color", value);
+  }
+
+  var server = (attribute("data-server") || new URL(script.src, document.baseURI).origin).replace(/\/+$/, "");
+  var pageLanguage = LANGUAGES.indexOf(attribute("data-language")) >= 0 ? attribute("data-language") : "en";
+  var storageKey = "pobyt-widget:v1:" + server;
+
+  // ---- persisted state: sender id, messages, language, open or closed -----------------------
+
+  function randomId() {
+    // crypto.getRandomValues works on plain-http pages too (crypto.randomUUID needs a secure context).
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return "web-" + Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function loadState() {
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(storageKey) || "null");
+      if (stored && typeof stored.sender === "string" && Array.isArray(stored.messages)) {
+        return stored;
+      }
+    } catch (e) {
+      // Storage disabled or corrupt: start a fresh conversation.
+    }
+    return { sender: randomId(), messages: [], language: pageLanguage, open: false };
+  }
+
+  var state = loadState();
+  if (LANGUAGES.indexOf(state.language) < 0) {
+    state.language = pageLanguage;
+  }
+
+  function saveState() {
+    state.messages = state.messages.slice(-MAX_HISTORY);
+    try {
+      window.localStorage.setItem(storageKey, JSON.stringify(state));
+    } catch (e) {
+      // Storage full or disabled: the conversation still works, it just is not kept.
+    }
+  }
+
+  // ---- DOM helpers: text nodes only, nothing is ever parsed as HTML ---------------------------
+
+  function el(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (key) {
+      node.setAttribute(key, attributes[key]);
+    });
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  // http(s) URLs and e-mail addresses; trailing punctuation is not part of a link.
+  var LINK = /(https?:\/\/[^\s<>"'()]+[^\s<>"'().,;:!?])|([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})/g;
+
+  function appendLinked(parent, text) {
+    var last = 0;
+    text.replace(LINK, function (match, url, email, offset) {
+      parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link = el("a", url ? { href: url, target: "_blank", rel: "noopener noreferrer nofollow" } : { href: "mailto:" + email });
+      link.textContent = match;
+      parent.appendChild(link);
+      last = offset + match.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  /** Renders the assistant's plain text: blank lines make paragraphs, "• " lines make lists. */
+  function renderText(container, text) {
+    text.split(/\n\s*\n/).forEach(function (block) {
+      var paragraph = null;
+      var list = null;
+      block.split("\n").forEach(function (line) {
+        if (line.indexOf("• ") === 0) {
+          if (!list) {
+            list = container.appendChild(el("ul"));
+            paragraph = null;
+          }
+          appendLinked(list.appendChild(el("li")), line.slice(2));
+          return;
+        }
+        list = null;
+        if (paragraph) {
+          paragraph.appendChild(el("br"));
+        } else {
+          paragraph = container.appendChild(el("p"));
+        }
+        appendLinked(paragraph, line);
+      });
+    });
+  }
+
+  // ---- the widget ----------------------------------------------------------------------------
+
+  var host = document.createElement("pobyt-chat-widget");
+  // CSSOM, not a style attribute, so a host page's strict style-src CSP does not block it.
+  host.style.setProperty("all", "initial", "important");
+  var shadow = host.attachShadow({ mode: "open" });
+  if (shadow.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function" && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLES);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    shadow.appendChild(el("style", {}, [STYLES]));
+  }
+
+  var root = el("div", { class: "root" + (attribute("data-position") === "left" ? " left" : "") });
+  if (isColor(attribute("data-color"))) {
+    root.style.setProperty("--accent", attribute("data-color"));
+  }
+  if (isColor(attribute("data-text-color"))) {
+    root.style.setProperty("--on-accent", attribute("data-text-color"));
+  }
+
+  var ICON = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
+  var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", ICON);
+  svg.appendChild(path);
+
+  var panelId = "pobyt-panel";
+  var launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": panelId }, [svg]);
+  var title = el("h2", { class: "title" });
+  var languageGroup = el("div", { class: "languages", role: "group" });
+  var languageButtons = {};
+  LANGUAGES.forEach(function (code) {
+    var button = el("button", { type: "button", lang: code, "data-language": code, "aria-label": LANGUAGE_NAMES[code] }, [
+      LANGUAGE_CODES[code],
+    ]);
+    button.addEventListener("click", function () {
+      chooseLanguage(code);
+    });
+    languageButtons[code] = button;
+    languageGroup.appendChild(button);
+  });
+  var closeButton = el("button", { type: "button", class: "close" }, ["×"]);
+  var log = el("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
+  var typing = el("div", { class: "typing", hidden: "" }, [
+    el("span", { class: "dot", "aria-hidden": "true" }),
+    el("span", { class: "dot", "aria-hidden": "true" }),
+    el("span", { class: "dot", "aria-hidden": "true" }),
+    el("span", { class: "sr-only typing-text" }),
+  ]);
+  log.appendChild(typing); // stays last: messages are inserted before it
+  var inputId = "pobyt-input";
+  var inputLabel = el("label", { class: "sr-only", for: inputId });
+  var input = el("textarea", { id: inputId, rows: "1", maxlength: "4000", autocomplete: "off" });
+  var sendButton = el("button", { type: "submit", class: "send" });
+  var form = el("form", { class: "composer" }, [inputLabel, input, sendButton]);
+  var panel = el("div", { class: "panel", id: panelId, role: "dialog", hidden: "" }, [
+    el("div", { class: "header" }, [title, languageGroup, closeButton]),
+    log,
+    form,
+  ]);
+  root.appendChild(launcher);
+  root.appendChild(panel);
+  shadow.appendChild(root);
+
+  function t(key) {
+    return STRINGS[state.language][key];
+  }
+
+  /** Puts the widget's own words in the current language (the conversation itself stays as it was). */
+  function applyLanguage() {
+    root.setAttribute("lang", state.language);
+    launcher.setAttribute("aria-label", panel.hidden ? t("open") : t("close"));
+    title.textContent = t("title");
+    panel.setAttribute("aria-label", t("dialog"));
+    languageGroup.setAttribute("aria-label", t("language"));
+    LANGUAGES.forEach(function (code) {
+      languageButtons[code].setAttribute("aria-pressed", String(code === state.language));
+    });
+    closeButton.setAttribute("aria-label", t("close"));
+    log.setAttribute("aria-label", t("log"));
+    typing.querySelector(".typing-text").textContent = t("typing");
+    inputLabel.textContent = t("input");
+    input.setAttribute("placeholder", t("placeholder"));
+    sendButton.textContent = t("send");
+    var intro = log.querySelector(".notice");
+    if (intro) {
+      intro.textContent = t("intro");
+    }
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  /** Scrolls so that a long answer is read from its beginning. */
+  function scrollToStartOf(node) {
+    log.scrollTop = Math.max(0, node.offsetTop - 12);
+  }
+
+  /** Grows the input with its text, up to its maximum height (then it scrolls). */
+  function fitInput() {
+    input.style.height = "";
+    if (input.scrollHeight > input.clientHeight) {
+      input.style.height = Math.min(input.scrollHeight + 2, 120) + "px";
+      input.style.overflowY = input.scrollHeight + 2 > 120 ? "auto" : "hidden";
+    }
+  }
+
+  /** Shows one stored message ({from: "user"|"bot", text, buttons?, language?}); returns its bubble. */
+  function renderMessage(message) {
+    var intro = log.querySelector(".notice");
+    if (intro) {
+      intro.remove();
+    }
+    var bubble = el("div", { class: "message " + (message.from === "user" ? "user" : "bot") });
+    if (message.language) {
+      bubble.setAttribute("lang", message.language);
+    }
+    // Screen readers hear who speaks; the bubbles' colours say it to everyone else.
+    var speaker = el("span", { class: "sr-only" }, [(message.from === "user" ? t("you") : t("bot")) + ": "]);
+    bubble.appendChild(speaker);
+    var text = String(message.text || "");
+    if (message.from === "user") {
+      bubble.appendChild(document.createTextNode(text));
+    } else {
+      renderText(bubble, text);
+    }
+    log.insertBefore(bubble, typing);
+    if (Array.isArray(message.buttons) && message.buttons.length) {
+      var choices = el("div", { class: "choices", role: "group", "aria-label": t("answerButtons") });
+      message.buttons.forEach(function (button) {
+        var node = el("button", { type: "button" }, [String(button.title)]);
+        node.addEventListener("click", function () {
+          send(String(button.payload), String(button.title));
+        });
+        choices.appendChild(node);
+      });
+      log.insertBefore(choices, typing);
+    }
+    scrollToEnd();
+    return bubble;
+  }
+
+  function showIntro() {
+    if (!state.messages.length && !log.querySelector(".notice")) {
+      log.insertBefore(el("p", { class: "notice" }, [t("intro")]), typing);
+    }
+  }
+
+  /** Stores and shows a message; returns its bubble. */
+  function remember(message) {
+    state.messages.push(message);
+    saveState();
+    return renderMessage(message);
+  }
+
+  function showError() {
+    var error = el("p", { class: "error", role: "alert" }, [t("error")]);
+    log.insertBefore(error, typing);
+    scrollToEnd();
+  }
+
+  // Messages are sent one after another so answers arrive in the order of the questions.
+  var queue = Promise.resolve();
+  var pending = 0;
+
+  function setTyping(on) {
+    pending += on ? 1 : -1;
+    typing.hidden = pending === 0;
+    if (on) {
+      scrollToEnd();
+    }
+  }
+
+  function post(message) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    return fetch(server + "/webhooks/rest/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, message: message, metadata: { language: state.language } }),
+      signal: controller ? controller.signal : undefined,
+      credentials: "omit",
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.json();
+      })
+      .finally(function () {
+        clearTimeout(timer);
+      });
+  }
+
+  /** Shows the assistant's replies; returns the first new bubble. */
+  function showReplies(replies) {
+    var first = null;
+    (Array.isArray(replies) ? replies : []).forEach(function (reply) {
+      if (!reply || typeof reply !== "object") {
+        return;
+      }
+      var custom = (reply.custom && reply.custom.pobyt) || {};
+      var buttons = (Array.isArray(reply.buttons) ? reply.buttons : []).filter(function (button) {
+        return button && button.title && button.payload;
+      });
+      var text = typeof reply.text === "string" ? reply.text : "";
+      if (!text && !buttons.length) {
+        return; // images, attachments: nothing this widget shows
+      }
+      var language = LANGUAGES.indexOf(custom.language) >= 0 ? custom.language : undefined;
+      var bubble = remember({ from: "bot", text: text, buttons: buttons, language: language });
+      first = first || bubble;
+      // The widget speaks the language the assistant answers in.
+      if (language && language !== state.language) {
+        state.language = language;
+        saveState();
+        applyLanguage();
+      }
+    });
+    return first;
+  }
+
+  /** Sends ``message`` to the assistant, showing ``shown`` (a button's title) as what the person said. */
+  function send(message, shown) {
+    if (!message.trim()) {
+      return;
+    }
+    remember({ from: "user", text: shown || message });
+    setTyping(true);
+    queue = queue
+      .then(function () {
+        return post(message);
+      })
+      .then(showReplies, function () {
+        showError();
+        return null;
+      })
+      .then(function (first) {
+        setTyping(false);
+        // A long answer is read from its beginning, not from its last line.
+        if (first && log.scrollHeight - first.offsetTop > log.clientHeight) {
+          scrollToStartOf(first);
+        } else {
+          scrollToEnd();
+        }
+      });
+  }
+
+  function chooseLanguage(code) {
+    state.language = code;
+    saveState();
+    applyLanguage();
+    send("/choose_language" + JSON.stringify({ language: code }), LANGUAGE_NAMES[code]);
+  }
+
+  function setOpen(open, focus) {
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    state.open = open;
+    saveState();
+    applyLanguage();
+    if (open) {
+      scrollToEnd();
+      if (focus) {
+        input.focus();
+      }
+    } else if (focus) {
+      launcher.focus();
+    }
+  }
+
+  launcher.addEventListener("click", function () {
+    setOpen(panel.hidden, true);
+  });
+  closeButton.addEventListener("click", function () {
+    setOpen(false, true);
+  });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      setOpen(false, true);
+    }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    input.value = "";
+    fitInput();
+    send(text);
+  });
+  input.addEventListener("input", fitInput);
+  input.addEventListener("keydown", function (event) {
+    // Enter sends; Shift+Enter adds a line; Enter while an input method composes is not a send.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+    }
+  });
+
+  state.messages.forEach(renderMessage);
+  showIntro();
+  applyLanguage();
+
+  function mount() {
+    document.body.appendChild(host);
+    if (state.open) {
+      setOpen(true, false);
+    }
+  }
+  if (document.body) {
+    mount();
+  } else {
+    document.addEventListener("DOMContentLoaded", mount);
+  }
+
+  window.PobytWidget = Object.freeze({
+    open: function () { setOpen(true, true); },
+    close: function () { setOpen(false, true); },
+    /** Forgets the conversation on this device and starts a new one. */
+    reset: function () {
+      state = { sender: randomId(), messages: [], language: pageLanguage, open: !panel.hidden };
+      saveState();
+      Array.prototype.slice.call(log.children).forEach(function (child) {
+        if (child !== typing) {
+          child.remove();
+        }
+      });
+      showIntro();
+      applyLanguage();
+    },
+  });
+})();
