@@ -21,8 +21,11 @@ def send(dispatcher: CollectingDispatcher, answer: Answer) -> None:
 
 
 def changed_slots(tracker: Tracker, slots: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Returns SlotSet events for the slots whose value changes (unchanged ones would only make
-    every stored conversation longer, and Rasa replays all of it on every message)."""
+    """Returns SlotSet events for the slots whose value changes.
+
+    Unchanged ones would only make every stored conversation longer, and Rasa replays all of it on
+    every message.
+    """
     return [SlotSet(name, value) for name, value in slots.items() if tracker.get_slot(name) != value]
 
 
