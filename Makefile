@@ -41,6 +41,11 @@ train: $(MODEL)
 run: $(VENV)/.installed $(MODEL)
 	@scripts/run.sh
 
+# Production storage: PostgreSQL tracker store + Redis lock store from POBYT_DB_* / POBYT_REDIS_* (.env.example).
+.PHONY: run-prod
+run-prod: $(VENV)/.installed $(MODEL)
+	@scripts/run_prod.sh
+
 kb-check: $(VENV)/.installed
 	$(PY) -m pobyt.kb.check
 
@@ -79,6 +84,14 @@ browser:
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "chromium and chromedriver are installed"; \
 	else $$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y --no-install-recommends chromium chromium-driver'; fi
+
+# PostgreSQL and Redis for the storage, scale-out and restart tests (scripts/services.sh starts throwaway ones).
+.PHONY: services
+services:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null; then \
+	  echo "postgresql and redis-server are installed"; \
+	else $$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y --no-install-recommends postgresql redis-server'; fi
 
 # Telegram (pobyt/channels/telegram.py): needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET in the environment.
 # telegram-webhook registers TELEGRAM_WEBHOOK_URL with Telegram; telegram-poll forwards getUpdates to the

@@ -32,6 +32,18 @@ HUMAN_HELP_OFFICES = ("iom_mic", "human_rights_league", "marginal")
 CITIES = {"Bratislava": ("bratislav", "братислав"), "Košice": ("kosic", "košic", "кошиц")}
 BULLET = "• "
 MAX_RELATED_BUTTONS = 3
+#: The guided check (actions/checks.py) that tells which of these procedures applies to the person:
+#: their overview and "who can apply" answers offer it as a button.
+CHECK_OF_PROCEDURE = {
+    "temporary_residence_family_reunion": "family",
+    "permanent_residence_5_years": "family",
+    "temporary_protection": "after_protection",
+    "temporary_protection_transition": "after_protection",
+    "permanent_residence": "permanent",
+    "permanent_residence_unlimited": "permanent",
+    "long_term_residence": "permanent",
+    "citizenship_naturalization": "permanent",
+}
 
 
 @dataclass(frozen=True)
@@ -288,6 +300,8 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
         for other in proc.related[:MAX_RELATED_BUTTONS]
         if aspect == "overview" and other in kb.procedures
     ]
+    if aspect in ("overview", "eligibility") and proc.id in CHECK_OF_PROCEDURE:
+        buttons.append(Button(say("button.check", language), f"/check_{CHECK_OF_PROCEDURE[proc.id]}"))
     return Answer(
         "\n".join(lines), buttons, data={**data, "sources": _source_ids(proc.sources), "offices": list(offices)}
     )

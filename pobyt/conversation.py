@@ -20,6 +20,8 @@ from pobyt.answers import (
     render_choice,
     render_office,
 )
+from pobyt.checks.registry import CHECKS
+from pobyt.checks.text import say as check_say
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.kb.models import Category, KnowledgeBase
 from pobyt.language import choose_language
@@ -207,6 +209,8 @@ def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
         for p in MENU_PROCEDURES
         if p in kb.procedures
     ]
+    # The guided checks ("which permit fits me?"), started by their intents check_<id> (actions/checks.py).
+    buttons += [Button(check_say(f"check.title.{check_id}", language), f"/check_{check_id}") for check_id in CHECKS]
     buttons.append(Button(say("button.human", language), "/ask_human"))
     return Answer("\n".join(lines), buttons, {"language": language})
 

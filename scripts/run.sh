@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the action server and the Rasa server (REST channel, HTTP API, SQLite tracker store),
 # waits until both answer, prints where to talk to the assistant, and stops both on Ctrl-C.
+# RASA_ENDPOINTS names another endpoints file (scripts/run_prod.sh: endpoints.prod.yml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -8,6 +9,9 @@ RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 # Web pages (origins) whose widget may call the assistant; the demo page is served by the assistant itself.
 read -r -a WIDGET_ORIGINS <<<"${POBYT_WIDGET_ORIGINS:-http://localhost:$RASA_PORT http://127.0.0.1:$RASA_PORT}"
+# Rasa's HTTP API (conversation state, model) is not public: it needs this token. Without
+# POBYT_API_TOKEN a random one is made for this run (printed below, for local use only).
+API_TOKEN=${POBYT_API_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(24))')}
 mkdir -p logs
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 
@@ -34,8 +38,8 @@ trap stop EXIT
 
 "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >logs/actions.log 2>&1 &
 pids+=($!)
-"$BIN/rasa" run --enable-api --model models/pobyt.tar.gz --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml --cors "${WIDGET_ORIGINS[@]}" >logs/rasa.log 2>&1 &
+"$BIN/rasa" run --enable-api --auth-token "$API_TOKEN" --model models/pobyt.tar.gz --port "$RASA_PORT" \
+  --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" --credentials credentials.yml --cors "${WIDGET_ORIGINS[@]}" >logs/rasa.log 2>&1 &
 pids+=($!)
 
 echo "Starting the action server (port $ACTIONS_PORT) and the Rasa server (port $RASA_PORT); logs in logs/"
@@ -44,14 +48,15 @@ for _ in $(seq 1 240); do
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "A server exited during start-up; see logs/rasa.log and logs/actions.log" >&2; exit 1; }
   done
-  if up "http://localhost:$ACTIONS_PORT/health" && up "http://localhost:$RASA_PORT/status"; then
+  if up "http://localhost:$ACTIONS_PORT/health" && up "http://localhost:$RASA_PORT/status?token=$API_TOKEN"; then
     cat <<MSG
 
 pobyt is running.
   Talk to it (REST):   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                          -d '{"sender": "me", "message": "what do I need for family reunion"}'
-  Conversation state:  http://localhost:$RASA_PORT/conversations/me/tracker
+  Conversation state:  http://localhost:$RASA_PORT/conversations/me/tracker?token=$API_TOKEN
   Website widget demo: http://localhost:$RASA_PORT/webhooks/widget/demo
+  Staff console:       http://localhost:$RASA_PORT/staff (needs POBYT_STAFF_ACCOUNTS, see README "Staff console")
   Action server:       http://localhost:$ACTIONS_PORT/health
 Press Ctrl-C to stop.
 MSG

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "pobyt.tar.gz"
 BIN = Path(sys.executable).parent
 STARTUP_LIMIT_S = 180
+#: Token of the test servers' HTTP API (tests pass it as ?token=).
+API_TOKEN = "test-api-token"
 
 
 def free_port() -> int:
@@ -60,7 +62,7 @@ def running_assistant(
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     commands = [
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        [str(BIN / "rasa"), "run", "--enable-api", "--model", str(MODEL), "--port", str(rasa_port),
+        [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", API_TOKEN, "--model", str(MODEL), "--port", str(rasa_port),
          "--endpoints", str(endpoints), "--credentials", str(credentials or ROOT / "credentials.yml"), *rasa_args],
     ]  # fmt: skip
     processes = []
@@ -70,7 +72,7 @@ def running_assistant(
                 subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
             )
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes, logs)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes, logs)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={API_TOKEN}", processes, logs)
         yield f"http://127.0.0.1:{rasa_port}"
     finally:
         for process in processes:
@@ -80,3 +82,56 @@ def running_assistant(
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def stop(processes: Sequence[subprocess.Popen]) -> None:
+    """Terminates server processes, killing any that does not stop within 30 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def running_rasa(
+    workdir: Path, env_overrides: Dict[str, str], action_url: str, credentials: Optional[Path] = None
+) -> Iterator[str]:
+    """Runs only the Rasa server (fresh SQLite tracker store) with its action endpoint at ``action_url``.
+
+    Yields the base URL. Nothing needs to listen at ``action_url``: tests of faults start, stop or
+    replace the action server themselves (see ``running_actions``).
+    """
+    rasa_port = free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "{action_url}"\n'
+        f'tracker_store:\n  type: pobyt.storage.SQLiteTrackerStore\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+    )
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", **env_overrides}
+    log = workdir / "rasa.log"
+    command = [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", API_TOKEN, "--model", str(MODEL),
+               "--port", str(rasa_port), "--endpoints", str(endpoints),
+               "--credentials", str(credentials or ROOT / "credentials.yml")]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status?token={API_TOKEN}", [process], [log])
+        yield f"http://127.0.0.1:{rasa_port}"
+    finally:
+        stop([process])
+
+
+@contextmanager
+def running_actions(workdir: Path, port: int, env_overrides: Optional[Dict[str, str]] = None) -> Iterator[str]:
+    """Runs only the action server on ``port``; yields its webhook URL."""
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(env_overrides or {})}
+    log = workdir / "actions.log"
+    command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", [process], [log])
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        stop([process])

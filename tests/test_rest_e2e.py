@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from pobyt.language import detect_language
-from tests.servers import MODEL, running_assistant
+from tests.servers import API_TOKEN, MODEL, running_assistant
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,9 @@ def say(url: str, sender: str, message: str) -> list:
 
 
 def slots(url: str, sender: str) -> dict:
-    return requests.get(f"{url}/conversations/{sender}/tracker", timeout=30).json()["slots"]
+    return requests.get(f"{url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30).json()[
+        "slots"
+    ]
 
 
 def test_family_reunion_documents_then_fees(assistant):
@@ -98,3 +100,37 @@ def test_a_ukrainian_message_is_answered_in_ukrainian(assistant):
     assert replies
     assert slots(assistant, sender)["language"] == "uk"
     assert all(detect_language(reply["text"]) == "uk" for reply in replies), replies
+
+
+def test_the_http_api_needs_the_token(assistant):
+    say(assistant, "e2e-private", "hello")
+    assert requests.get(f"{assistant}/conversations/e2e-private/tracker", timeout=30).status_code == 401
+    assert (
+        requests.get(
+            f"{assistant}/conversations/e2e-private/tracker", params={"token": "wrong"}, timeout=30
+        ).status_code
+        == 401
+    )
+
+
+def test_a_mother_in_kosice_checks_in_ukrainian_whether_she_can_stay_after_march_2027(assistant):
+    sender = "e2e-check-uk"
+    questions = []
+    for message in ("чи можу я залишитися після березня 2027?", "так", "нічого з цього", "працевлаштування"):
+        replies = say(assistant, sender, message)
+        questions.append(replies[-1]["text"])
+        assert [b["title"] for b in replies[-1]["buttons"]][-1] == "Зупинити"
+    assert questions == [
+        "У вас є тимчасовий захист (*dočasné útočisko*) у Словаччині (або був станом на 3 березня 2027 року)?",
+        "Чи стосується вас щось із цього?",
+        "Чим ви зараз займаєтеся в Словаччині, що може бути метою вашого перебування?",
+        "Скільки місяців поспіль, аж до сьогодні, ви цим займаєтеся? Наприклад: 8\n"
+        "Будь ласка, напишіть кількість місяців.",
+    ]
+    (result,) = say(assistant, sender, "9")
+    assert "тож можете подати заяву вже зараз. Тимчасовий захист діє до 4 березня 2027" in result["text"]
+    assert detect_language(result["text"]) == "uk"
+    assert result["custom"]["pobyt"]["outcome"] == "eligible"
+    assert result["custom"]["pobyt"]["procedure"] == "temporary_protection_transition"
+    assert slots(assistant, sender)["procedure"] == "temporary_protection_transition"
+    assert slots(assistant, sender)["language"] == "uk"

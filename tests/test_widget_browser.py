@@ -3,7 +3,8 @@
 Scenarios: the demo page served by the assistant (ask in Ukrainian, answer and buttons, click a
 button, reload and keep the conversation, switch to Russian); keyboard only; a 360 px phone screen;
 a partner page on another origin with hostile styles and no CSP, where the XSS string stays text;
-an answer full of HTML and links, rendered as text with safe links.
+an answer full of HTML and links, rendered as text with safe links; a guided check in Russian whose
+result opens as a printable checklist.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from pobyt.language import detect_language
 from tests.browser import chromium, require_browser
-from tests.servers import MODEL, free_port, running_assistant
+from tests.servers import API_TOKEN, MODEL, free_port, running_assistant
 
 pytestmark = pytest.mark.e2e
 
@@ -221,7 +222,9 @@ def test_demo_conversation_in_ukrainian_survives_a_reload_and_switches_to_russia
     assert (
         json.loads(browser.execute_script("return localStorage.getItem(arguments[0])", storage_key))["sender"] == sender
     )
-    slots = requests.get(f"{assistant}/conversations/{sender}/tracker", timeout=30).json()["slots"]
+    slots = requests.get(f"{assistant}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30).json()[
+        "slots"
+    ]
     assert slots["procedure"] == "temporary_residence_family_reunion"
 
     # The language switch: the widget's own words and the assistant's replies turn Russian.
@@ -419,3 +422,41 @@ def test_an_unreachable_assistant_gives_a_message_in_the_widgets_language(browse
     state = widget(browser)
     assert state["messages"] == [{"who": "user", "text": "здравствуйте", "lang": None}]
     assert not state["typing"]
+
+
+def test_a_guided_check_in_russian_ends_with_a_printable_checklist(browser, assistant, fresh):
+    fresh(f"{assistant}/webhooks/widget/demo")
+    open_panel(browser)
+    shadow(browser).find_element("css selector", ".languages button[data-language='ru']").click()
+    wait(browser, lambda d: any(m["who"] == "bot" for m in messages(d)))
+    new = type_and_send(browser, "могу ли я привезти жену в словакию")
+    assert bot_texts(new)[-1] == "Кто член вашей семьи в Словакии?"  # the family check's first question
+
+    # Answer every question with its first button (the last two of each question are "Назад"/"Остановить").
+    for _ in range(8):
+        if shadow(browser).find_elements("css selector", ".printable"):
+            break
+        before = len(messages(browser))
+        shadow(browser).find_elements("css selector", ".choices")[-1].find_elements("css selector", "button")[0].click()
+        wait_for_replies(browser, before)
+    result = messages(browser)[-1]
+    assert result["who"] == "bot" and result["lang"] == "ru"
+    assert detect_language(result["text"]) == "ru"
+    assert widget(browser)["buttons"][-1] == ["Список для печати"]
+
+    # The checklist opens as a page of its own, as text, ready to print.
+    widget_window = browser.current_window_handle
+    shadow(browser).find_element("css selector", ".printable").click()
+    wait(browser, lambda d: len(d.window_handles) == 2, timeout=10)
+    browser.switch_to.window([h for h in browser.window_handles if h != widget_window][0])
+    try:
+        assert browser.title == "Ваш список"
+        assert browser.find_element("css selector", "html").get_attribute("lang") == "ru"
+        assert browser.find_element("css selector", "h1").text == "Ваш список"
+        assert browser.find_element("css selector", "button").text == "Печать"
+        printed = browser.find_element("css selector", ".text").get_attribute("textContent")
+        assert printed.split("\n")[0] in result["text"]
+        assert not browser.find_elements("css selector", ".text *")  # text only, no markup
+    finally:
+        browser.close()
+        browser.switch_to.window(widget_window)

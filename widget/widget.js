@@ -49,6 +49,9 @@
       error: "The assistant could not be reached. Please try again.",
       intro: "Ask about residence, protection, visas, citizenship or documents in Slovakia.",
       answerButtons: "Choices",
+      printable: "Printable checklist",
+      checklist: "Your checklist",
+      print: "Print",
     },
     uk: {
       title: "Легальне перебування у Словаччині",
@@ -66,6 +69,9 @@
       error: "Не вдалося зв'язатися з помічником. Спробуйте ще раз.",
       intro: "Запитайте про проживання, захист, візи, громадянство чи документи у Словаччині.",
       answerButtons: "Варіанти",
+      printable: "Список для друку",
+      checklist: "Ваш список",
+      print: "Друкувати",
     },
     ru: {
       title: "Легальное пребывание в Словакии",
@@ -83,6 +89,9 @@
       error: "Не удалось связаться с помощником. Попробуйте еще раз.",
       intro: "Спросите о проживании, защите, визах, гражданстве или документах в Словакии.",
       answerButtons: "Варианты",
+      printable: "Список для печати",
+      checklist: "Ваш список",
+      print: "Печать",
     },
   };
 
@@ -388,8 +397,47 @@
       });
       log.insertBefore(choices, typing);
     }
+    if (message.printable) {
+      var printable = el("button", { type: "button", class: "printable" }, [t("printable")]);
+      printable.addEventListener("click", function () {
+        openPrintable(text, message.language);
+      });
+      log.insertBefore(el("div", { class: "choices" }, [printable]), typing);
+    }
     scrollToEnd();
     return bubble;
+  }
+
+  /**
+   * Opens a guided check's result (a personal checklist) as a page of its own, to print or save.
+   * The page is built with DOM calls on an empty window: the text stays text, never HTML.
+   */
+  function openPrintable(text, language) {
+    var page = window.open("", "_blank");
+    if (!page) {
+      return; // a pop-up blocker: the checklist stays readable in the chat
+    }
+    var doc = page.document;
+    doc.documentElement.setAttribute("lang", language || state.language);
+    doc.title = t("checklist");
+    var style = doc.createElement("style");
+    style.textContent = "body { font: 15px/1.5 system-ui, Arial, sans-serif; max-width: 46em; margin: 2em auto; padding: 0 1em; }" +
+      " .text { white-space: pre-wrap; } @media print { button { display: none; } }";
+    doc.head.appendChild(style);
+    var heading = doc.createElement("h1");
+    heading.textContent = t("checklist");
+    var body = doc.createElement("div");
+    body.className = "text";
+    body.textContent = text;
+    var button = doc.createElement("button");
+    button.type = "button";
+    button.textContent = t("print");
+    button.addEventListener("click", function () {
+      page.print();
+    });
+    doc.body.appendChild(heading);
+    doc.body.appendChild(button);
+    doc.body.appendChild(body);
   }
 
   function showIntro() {
@@ -460,7 +508,9 @@
         return; // images, attachments: nothing this widget shows
       }
       var language = LANGUAGES.indexOf(custom.language) >= 0 ? custom.language : undefined;
-      var bubble = remember({ from: "bot", text: text, buttons: buttons, language: language });
+      // A guided check's result (custom.pobyt.outcome) is a personal checklist: offer it as a printable page.
+      var printable = typeof custom.check === "string" && typeof custom.outcome === "string";
+      var bubble = remember({ from: "bot", text: text, buttons: buttons, language: language, printable: printable });
       first = first || bubble;
       // The widget speaks the language the assistant answers in.
       if (language && language !== state.language) {

@@ -3,6 +3,10 @@
 POST ``/webhooks/rest/webhook`` with ``{"sender": "...", "message": "..."}`` returns a list of
 messages ``{"recipient_id", "text", "buttons"?, "custom"?}``; ``custom.pobyt`` holds the
 knowledge-base ids and source ids the answer was built from.
+
+Broken requests get a 4xx with ``{"error": ...}``; a flood from one sender gets 429 with a polite
+``text`` in the person's language; messages without words, and Rasa failing or being late, get a
+polite answer (:mod:`pobyt.channels.guard`).
 """
 
 from __future__ import annotations
@@ -15,9 +19,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pobyt import logging_filter, speedups
+from pobyt.channels import guard
+from pobyt.messages import say
+from pobyt.ratelimit import Decision, RateLimiter, RateLimitSettings
+
 logger = logging.getLogger(__name__)
 #: Longest message accepted; longer ones get a 413 before any processing.
-MAX_MESSAGE_CHARS = 4000
+MAX_MESSAGE_CHARS = guard.MAX_MESSAGE_CHARS
 
 
 class MessageCollector(CollectingOutputChannel):
@@ -39,6 +48,13 @@ class MessageCollector(CollectingOutputChannel):
 
 class RestInput(InputChannel):
     """The REST channel (``rest`` in credentials.yml) with input checks and merged messages."""
+
+    def __init__(self) -> None:
+        # Read at start-up: a wrong setting stops the server at once instead of at the first message.
+        self.limiter = RateLimiter(RateLimitSettings.from_environment())
+        self.timeout_s = guard.reply_timeout()
+        logging_filter.install()
+        speedups.install()
 
     @classmethod
     def name(cls) -> str:
@@ -64,12 +80,55 @@ class RestInput(InputChannel):
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not sender.strip() or not isinstance(text, str):
                 return response.json({"error": "'sender' and 'message' must be strings"}, status=400)
-            if len(text) > MAX_MESSAGE_CHARS:
-                return response.json({"error": f"message longer than {MAX_MESSAGE_CHARS} characters"}, status=413)
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            if not guard.valid_sender(sender):
+                return response.json(
+                    {"error": f"'sender' must be printable and at most {guard.MAX_SENDER_CHARS} characters"}, status=400
+                )
+            # Only the language hint is kept: other metadata would be stored with the conversation.
+            metadata_in = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            hint = guard.language_hint(metadata_in.get("language"))
+            metadata = {"language": hint} if hint else None
+            agent = request.app.ctx.agent
+            decision = self.limiter.check(sender)
+            if decision is not Decision.ALLOW:
+                language = await guard.conversation_language(agent, sender, hint)
+                retry_after = max(self.limiter.retry_after(sender), 1)
+                return response.json(
+                    {
+                        "error": "too many messages",
+                        "retry_after": retry_after,
+                        "text": say("ratelimit.slow_down", language),
+                    },
+                    status=429,
+                    headers={"Retry-After": str(retry_after)},
+                )
+            text = guard.clean_text(text)
+            problem = guard.text_problem(text)
+            if problem == "input.too_long":
+                language = await guard.conversation_language(agent, sender, hint)
+                return response.json(
+                    {"error": f"message longer than {MAX_MESSAGE_CHARS} characters",
+                     "text": say(problem, language, max=MAX_MESSAGE_CHARS)},
+                    status=413,
+                )  # fmt: skip
+            if problem is not None:
+                language = await guard.conversation_language(agent, sender, hint)
+                return response.json([self._polite(sender, say(problem, language), language)])
             collector = MessageCollector()
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
-            messages: List[Dict[str, Any]] = collector.messages
+            user_message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            finished = await guard.run_bounded(on_new_message(user_message), self.timeout_s)
+            messages: List[Dict[str, Any]] = list(collector.messages)
+            if guard.needs_fault_answer(text, len(messages), finished):
+                language = await guard.conversation_language(agent, sender, hint, text)
+                messages = [self._polite(sender, guard.technical_problem(language), language)]
             return response.json(messages)
 
         return blueprint
+
+    @staticmethod
+    def _polite(sender: str, text: str, language: str = "") -> Dict[str, Any]:
+        """Returns a bot message written by the channel itself (not by Rasa)."""
+        message: Dict[str, Any] = {"recipient_id": sender, "text": text}
+        if language:
+            message["custom"] = {"pobyt": {"language": language}}
+        return message

@@ -31,11 +31,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pobyt import logging_filter, speedups
 from pobyt.answers import ASPECTS, aspect_payload
+from pobyt.channels import guard
 from pobyt.channels.telegram_api import DEFAULT_API_URL, BotApi
 from pobyt.channels.telegram_render import PayloadRegistry, inline_keyboard, render_chunks
 from pobyt.messages import language_or_default, say
 from pobyt.privacy import forget_conversation
+from pobyt.ratelimit import Decision, RateLimiter, RateLimitSettings
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +146,16 @@ def chat_id_value(recipient_id: str) -> Any:
     return int(recipient_id) if recipient_id.lstrip("-").isdigit() else recipient_id
 
 
+def chat_id_of(part: Dict[str, Any]) -> Optional[int]:
+    """Returns the chat to answer for a message or a button press (whose message may be gone), or None."""
+    for holder in (part, part.get("message")):
+        chat = holder.get("chat") if isinstance(holder, dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return chat["id"]
+    sender = part.get("from")
+    return sender["id"] if isinstance(sender, dict) and isinstance(sender.get("id"), int) else None
+
+
 def titled(message: Dict[str, Any]) -> bool:
     """Returns whether a bot message's first line is a title: it answers about a procedure or an office."""
     custom = message.get("custom")
@@ -156,6 +169,8 @@ class TelegramOutput(OutputChannel):
     def __init__(self, api: Optional[BotApi], registry: PayloadRegistry) -> None:
         self._api = api
         self._registry = registry
+        #: Messages sent so far (the channel answers "technical problem" when Rasa sent none).
+        self.sent = 0
 
     @classmethod
     def name(cls) -> str:
@@ -170,6 +185,7 @@ class TelegramOutput(OutputChannel):
         text = str(message.get("text") or "")
         buttons = [b for b in message.get("buttons") or [] if isinstance(b, dict)]
         chunks = render_chunks(text, titled(message)) if text.strip() else (["…"] if buttons else [])
+        self.sent += 1 if chunks else 0
         for index, chunk in enumerate(chunks):
             params: Dict[str, Any] = {
                 "chat_id": chat_id_value(recipient_id),
@@ -210,6 +226,11 @@ class TelegramInput(InputChannel):
         self.api = BotApi(config.token, config.api_url) if config.token else None
         self.registry = PayloadRegistry(known_payloads)
         self.recent = RecentUpdates()
+        # Read at start-up: a wrong setting stops the server at once instead of at the first message.
+        self.limiter = RateLimiter(RateLimitSettings.from_environment())
+        self.timeout_s = guard.reply_timeout()
+        logging_filter.install()
+        speedups.install()
         if self.problem:
             logger.info("Telegram channel disabled: %s", self.problem)
 
@@ -273,6 +294,13 @@ class TelegramInput(InputChannel):
     ) -> None:
         """Answers one update: a message, an edited message or a button press; ignores others."""
         output = TelegramOutput(self.api, self.registry)
+        part = next(
+            (update[k] for k in ("callback_query", "edited_message", "message") if isinstance(update.get(k), dict)),
+            None,
+        )
+        if part is not None and chat_id_of(part) is None:
+            logger.warning("Ignored a Telegram update without a chat id (update %s)", update.get("update_id"))
+            return
         if isinstance(update.get("callback_query"), dict):
             await self._button(update["callback_query"], on_new_message, output, agent)
         elif isinstance(update.get("edited_message"), dict):
@@ -297,7 +325,9 @@ class TelegramInput(InputChannel):
         if command == FORGET_COMMAND:
             await self._forget(output, agent, message)
             return
-        await on_new_message(self._user_message(command or text, output, message))
+        await self._deliver(
+            on_new_message, self._user_message(command or guard.clean_text(text), output, message), agent, message
+        )
 
     async def _button(
         self, query: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]],
@@ -313,7 +343,30 @@ class TelegramInput(InputChannel):
         if payload is None:
             await self._say(output, agent, origin, "telegram.button_expired")
             return
-        await on_new_message(self._user_message(payload, output, origin))
+        await self._deliver(on_new_message, self._user_message(payload, output, origin), agent, origin)
+
+    async def _deliver(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], user_message: UserMessage, agent: Any,
+        message: Dict[str, Any],
+    ) -> None:  # fmt: skip
+        """Passes a message to Rasa within the rate limit and the time bound; never leaves the person unanswered."""
+        output = user_message.output_channel
+        assert isinstance(output, TelegramOutput)
+        decision = self.limiter.check(user_message.sender_id)
+        if decision is Decision.REFUSE_QUIETLY:
+            return
+        if decision is Decision.REFUSE_AND_TELL:
+            await self._say(output, agent, message, "ratelimit.slow_down")
+            return
+        problem = guard.text_problem(user_message.text or "")
+        if problem is not None:
+            language = await self._language(agent, user_message.sender_id, message)
+            await output.send_text_message(user_message.sender_id, say(problem, language, max=guard.MAX_MESSAGE_CHARS))
+            return
+        finished = await guard.run_bounded(on_new_message(user_message), self.timeout_s)
+        if guard.needs_fault_answer(user_message.text or "", output.sent, finished):
+            language = await self._language(agent, user_message.sender_id, message)
+            await output.send_text_message(user_message.sender_id, guard.technical_problem(language))
 
     def _user_message(self, text: str, output: TelegramOutput, message: Dict[str, Any]) -> UserMessage:
         hint = language_hint((message.get("from") or {}).get("language_code"))
