@@ -184,6 +184,24 @@ def photo(user_id: int, language_code: Optional[str] = "en") -> Dict[str, Any]:
     return message(user_id, language_code, photo=sizes, caption="my residence card")
 
 
+def voice(user_id: int, language_code: Optional[str] = "en") -> Dict[str, Any]:
+    return message(user_id, language_code, voice={
+        "duration": 7, "mime_type": "audio/ogg", "file_id": "AwACAgIAAxkBAAEBvoice", "file_unique_id": "AgADvoice",
+        "file_size": 18321,
+    })  # fmt: skip
+
+
+def document(user_id: int, language_code: Optional[str] = "en") -> Dict[str, Any]:
+    return message(user_id, language_code, document={
+        "file_name": "zmluva.pdf", "mime_type": "application/pdf", "file_id": "BQACAgIAAxkBAAEBdoc",
+        "file_unique_id": "AgADdoc", "file_size": 254781,
+    }, caption="is this contract ok")  # fmt: skip
+
+
+def location(user_id: int, language_code: Optional[str] = "en") -> Dict[str, Any]:
+    return message(user_id, language_code, location={"latitude": 48.716385, "longitude": 21.261074})
+
+
 def callback(user_id: int, data: str, language_code: Optional[str] = "en") -> Dict[str, Any]:
     bot_message = {"message_id": 4242, "from": {"id": 123456789, "is_bot": True, "first_name": "pobyt",
                    "username": "pobyt_bot"}, "chat": chat(user_id), "date": int(time.time()), "text": "…"}  # fmt: skip

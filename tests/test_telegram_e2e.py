@@ -154,14 +154,16 @@ def test_a_wrong_or_missing_secret_is_refused(telegram, secret):
     assert sent(fake, 1007) == []
 
 
-def test_stickers_photos_and_edits_get_a_polite_reply_in_the_users_language(telegram):
+def test_stickers_photos_voice_documents_locations_and_edits_get_a_polite_reply_in_the_users_language(telegram):
     url, fake, _ = telegram
     deliver(url, tg.sticker(1008, language_code="uk"))
     deliver(url, tg.photo(1008, language_code="uk"))
+    deliver(url, tg.voice(1008, language_code="uk"))
+    deliver(url, tg.document(1008, language_code="uk"))
+    deliver(url, tg.location(1008, language_code="uk"))
     deliver(url, tg.edited(1008, "які документи потрібні для возз'єднання родини", language_code="uk"))
     assert [m["text"] for m in sent(fake, 1008)] == [
-        say("telegram.not_text", "uk"),
-        say("telegram.not_text", "uk"),
+        *[say("telegram.not_text", "uk")] * 5,
         say("telegram.edited", "uk"),
     ]
 

@@ -273,14 +273,14 @@ def test_keyboard_alone_opens_sends_and_closes(browser, assistant, fresh):
         backwards.append(browser.execute_script(FOCUSED))
         if backwards[-1] == "launcher":
             break
-    assert backwards == ["log", "close", "ru", "uk", "en", "launcher"], backwards
+    assert backwards == ["log", "close", "forget", "ru", "uk", "en", "launcher"], backwards
     forwards = []
     for _ in range(8):
         press(Keys.TAB)
         forwards.append(browser.execute_script(FOCUSED))
         if forwards[-1] == "textarea":
             break
-    assert forwards == ["en", "uk", "ru", "close", "log", "textarea"], forwards
+    assert forwards == ["en", "uk", "ru", "forget", "close", "log", "textarea"], forwards
 
     before = len(messages(browser))
     press("привіт", Keys.ENTER)
@@ -460,3 +460,71 @@ def test_a_guided_check_in_russian_ends_with_a_printable_checklist(browser, assi
     finally:
         browser.close()
         browser.switch_to.window(widget_window)
+
+
+def test_delete_conversation_forgets_it_on_the_server_and_in_the_widget(browser, assistant, partner, fresh):
+    # The route itself: broken requests get a JSON 4xx, an unknown sender is fine, partner origins pass CORS.
+    forget_url = f"{assistant}/webhooks/widget/forget"
+    for body in (b"{not json", b"{}", b'{"sender": 5}'):
+        answer = requests.post(forget_url, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+        assert answer.status_code == 400 and answer.json()["error"]
+    answer = requests.post(
+        forget_url, json={"sender": "web-never-seen"}, headers={"Origin": partner.origin}, timeout=30
+    )
+    assert answer.json() == {"forgotten": True}
+    assert answer.headers.get("Access-Control-Allow-Origin") == partner.origin
+
+    fresh(f"{assistant}/webhooks/widget/demo")
+    open_panel(browser)
+    type_and_send(browser, "скільки коштує тимчасове проживання")
+    storage_key = f"pobyt-widget:v1:{assistant}"
+    sender = json.loads(browser.execute_script("return localStorage.getItem(arguments[0])", storage_key))["sender"]
+
+    def user_events(sender_id: str) -> List[Dict[str, Any]]:
+        tracker = requests.get(
+            f"{assistant}/conversations/{sender_id}/tracker", params={"token": API_TOKEN}, timeout=30
+        ).json()
+        return [event for event in tracker["events"] if event["event"] == "user"]
+
+    assert user_events(sender)
+
+    # The button asks first, inside the panel; "No" keeps everything.
+    forget_button = shadow(browser).find_element("css selector", ".forget")
+    assert forget_button.get_attribute("aria-label") == "Видалити розмову"
+    forget_button.click()
+    confirm = shadow(browser).find_element("css selector", ".confirm")
+    assert confirm.is_displayed()
+    assert confirm.find_element("css selector", "p").text == "Видалити цю розмову? Помічник теж її забуде."
+    assert browser.execute_script(FOCUSED) == "no"
+    history = messages(browser)
+    confirm.find_element("css selector", ".no").click()
+    assert not confirm.is_displayed()
+    assert messages(browser) == history
+
+    # The server failing to delete: an error in the widget's language, and the history stays.
+    browser.execute_script(
+        """window.__fetch = window.fetch; window.fetch = (url, options) => String(url).endsWith('/forget')
+             ? Promise.resolve(new Response('{"error": "down"}', {status: 503})) : window.__fetch(url, options);"""
+    )
+    forget_button.click()
+    confirm.find_element("css selector", ".yes").click()
+    error = wait(browser, lambda d: shadow(d).find_elements("css selector", ".error[role='alert']"), timeout=10)
+    assert error[0].text == "Не вдалося видалити розмову. Спробуйте ще раз."
+    assert messages(browser) == history and user_events(sender)
+    browser.execute_script("window.fetch = window.__fetch;")
+
+    forget_button.click()
+    confirm.find_element("css selector", ".yes").click()
+    notice = wait(browser, lambda d: shadow(d).find_elements("css selector", ".notice.forgotten"), timeout=30)
+    assert notice[0].text == "Розмову видалено."
+    assert messages(browser) == []
+    assert user_events(sender) == []
+    stored = json.loads(browser.execute_script("return localStorage.getItem(arguments[0])", storage_key))
+    assert stored["messages"] == [] and stored["sender"] != sender
+
+    # A reload shows the empty widget with its introduction.
+    browser.refresh()
+    wait(browser, lambda d: widget(d) is not None and widget(d)["open"], timeout=30)
+    assert messages(browser) == []
+    intro = shadow(browser).find_element("css selector", ".notice")
+    assert intro.text.startswith("Запитайте про проживання")

@@ -10,7 +10,9 @@
  *   data-position    right | left (default right)
  *
  * Everything lives in a Shadow DOM, so the host page's styles and the widget's styles never meet.
- * The only global is window.PobytWidget (open/close/reset). Text from people and from the assistant
+ * The only global is window.PobytWidget (open/close/reset). The header's "Delete conversation" button
+ * asks for confirmation inside the panel, deletes the conversation on the server (POST
+ * /webhooks/widget/forget) and then starts a new one on this device. Text from people and from the assistant
  * is only ever put into the page with textContent: it is never parsed as HTML.
  */
 (function () {
@@ -52,6 +54,12 @@
       printable: "Printable checklist",
       checklist: "Your checklist",
       print: "Print",
+      forget: "Delete conversation",
+      forgetQuestion: "Delete this conversation? The assistant will forget it too.",
+      forgetYes: "Yes, delete",
+      forgetNo: "No, keep it",
+      forgotten: "The conversation was deleted.",
+      forgetError: "The conversation could not be deleted. Please try again.",
     },
     uk: {
       title: "Легальне перебування у Словаччині",
@@ -72,6 +80,12 @@
       printable: "Список для друку",
       checklist: "Ваш список",
       print: "Друкувати",
+      forget: "Видалити розмову",
+      forgetQuestion: "Видалити цю розмову? Помічник теж її забуде.",
+      forgetYes: "Так, видалити",
+      forgetNo: "Ні, залишити",
+      forgotten: "Розмову видалено.",
+      forgetError: "Не вдалося видалити розмову. Спробуйте ще раз.",
     },
     ru: {
       title: "Легальное пребывание в Словакии",
@@ -92,6 +106,12 @@
       printable: "Список для печати",
       checklist: "Ваш список",
       print: "Печать",
+      forget: "Удалить разговор",
+      forgetQuestion: "Удалить этот разговор? Помощник тоже его забудет.",
+      forgetYes: "Да, удалить",
+      forgetNo: "Нет, оставить",
+      forgotten: "Разговор удален.",
+      forgetError: "Не удалось удалить разговор. Попробуйте еще раз.",
     },
   };
 
@@ -119,6 +139,15 @@
     "  font: inherit; font-size: 12px; padding: 3px 6px; cursor: pointer; min-width: 32px; min-height: 28px; }",
     ".languages button[aria-pressed='true'] { background: var(--on-accent); color: var(--accent); }",
     ".close { font-size: 18px; line-height: 1; border-color: transparent; }",
+    ".forget { border: 1px solid transparent; background: transparent; color: inherit; border-radius: 6px; padding: 3px 4px;",
+    "  cursor: pointer; min-width: 32px; min-height: 28px; display: flex; align-items: center; justify-content: center; }",
+    ".forget svg { width: 18px; height: 18px; fill: currentColor; }",
+    ".confirm { padding: 10px 12px; background: #fff4e5; border-bottom: 1px solid #e0c9a6; }",
+    ".confirm[hidden] { display: none; }",
+    ".confirm p { margin: 0 0 8px; }",
+    ".confirm button { font: inherit; font-size: 14px; border-radius: 6px; padding: 4px 10px; cursor: pointer; margin-right: 6px;",
+    "  border: 1px solid var(--accent); background: #fff; color: var(--accent); }",
+    ".confirm .yes { background: #a00000; border-color: #a00000; color: #fff; }",
     ".log { position: relative; flex: 1; overflow-y: auto; overflow-x: hidden; padding: 12px; display: flex; flex-direction: column; gap: 8px;",
     "  background: #f5f6f8; }",
     ".message { max-width: 88%; padding: 8px 11px; border-radius: 12px; overflow-wrap: anywhere; word-break: break-word; }",
@@ -300,6 +329,25 @@
     languageGroup.appendChild(button);
   });
   var closeButton = el("button", { type: "button", class: "close" }, ["×"]);
+  var TRASH = "M9 3h6l1 2h4v2H4V5h4l1-2zM6 9h12l-1 12H7L6 9zm4 2v8h1.5v-8H10zm2.5 0v8H14v-8h-1.5z";
+  var trash = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  trash.setAttribute("viewBox", "0 0 24 24");
+  trash.setAttribute("aria-hidden", "true");
+  var trashPath = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  trashPath.setAttribute("d", TRASH);
+  trash.appendChild(trashPath);
+  var forgetButton = el("button", { type: "button", class: "forget", "aria-controls": "pobyt-confirm", "aria-expanded": "false" }, [
+    trash,
+  ]);
+  // The confirmation is part of the panel (no window.confirm: it blocks the page and ignores the widget's language).
+  var confirmText = el("p", { id: "pobyt-confirm-text" });
+  var confirmYes = el("button", { type: "button", class: "yes" });
+  var confirmNo = el("button", { type: "button", class: "no" });
+  var confirmBox = el("div", { class: "confirm", id: "pobyt-confirm", role: "group", "aria-labelledby": "pobyt-confirm-text", hidden: "" }, [
+    confirmText,
+    confirmYes,
+    confirmNo,
+  ]);
   var log = el("div", { class: "log", role: "log", "aria-live": "polite", tabindex: "0" });
   var typing = el("div", { class: "typing", hidden: "" }, [
     el("span", { class: "dot", "aria-hidden": "true" }),
@@ -314,7 +362,8 @@
   var sendButton = el("button", { type: "submit", class: "send" });
   var form = el("form", { class: "composer" }, [inputLabel, input, sendButton]);
   var panel = el("div", { class: "panel", id: panelId, role: "dialog", hidden: "" }, [
-    el("div", { class: "header" }, [title, languageGroup, closeButton]),
+    el("div", { class: "header" }, [title, languageGroup, forgetButton, closeButton]),
+    confirmBox,
     log,
     form,
   ]);
@@ -337,6 +386,11 @@
       languageButtons[code].setAttribute("aria-pressed", String(code === state.language));
     });
     closeButton.setAttribute("aria-label", t("close"));
+    forgetButton.setAttribute("aria-label", t("forget"));
+    forgetButton.setAttribute("title", t("forget"));
+    confirmText.textContent = t("forgetQuestion");
+    confirmYes.textContent = t("forgetYes");
+    confirmNo.textContent = t("forgetNo");
     log.setAttribute("aria-label", t("log"));
     typing.querySelector(".typing-text").textContent = t("typing");
     inputLabel.textContent = t("input");
@@ -368,10 +422,10 @@
 
   /** Shows one stored message ({from: "user"|"bot", text, buttons?, language?}); returns its bubble. */
   function renderMessage(message) {
-    var intro = log.querySelector(".notice");
-    if (intro) {
-      intro.remove();
-    }
+    // The intro and a "conversation deleted" notice make way for the conversation.
+    Array.prototype.slice.call(log.querySelectorAll(".notice")).forEach(function (notice) {
+      notice.remove();
+    });
     var bubble = el("div", { class: "message " + (message.from === "user" ? "user" : "bot") });
     if (message.language) {
       bubble.setAttribute("lang", message.language);
@@ -453,8 +507,8 @@
     return renderMessage(message);
   }
 
-  function showError() {
-    var error = el("p", { class: "error", role: "alert" }, [t("error")]);
+  function showError(key) {
+    var error = el("p", { class: "error", role: "alert" }, [t(key || "error")]);
     log.insertBefore(error, typing);
     scrollToEnd();
   }
@@ -534,7 +588,7 @@
         return post(message);
       })
       .then(showReplies, function () {
-        showError();
+        showError("error");
         return null;
       })
       .then(function (first) {
@@ -570,6 +624,63 @@
       launcher.focus();
     }
   }
+
+  /** Forgets the conversation on this device and starts a new one (the server's copy is not touched). */
+  function resetLocally() {
+    state = { sender: randomId(), messages: [], language: state.language, open: !panel.hidden };
+    saveState();
+    Array.prototype.slice.call(log.children).forEach(function (child) {
+      if (child !== typing) {
+        child.remove();
+      }
+    });
+    showIntro();
+    applyLanguage();
+  }
+
+  function askToForget(ask) {
+    confirmBox.hidden = !ask;
+    forgetButton.setAttribute("aria-expanded", String(ask));
+    (ask ? confirmNo : forgetButton).focus();
+  }
+
+  /** Deletes the conversation on the server, then here; on failure the history stays and an error is shown. */
+  function forget() {
+    confirmBox.hidden = true;
+    forgetButton.setAttribute("aria-expanded", "false");
+    var sender = state.sender;
+    // After the messages already on their way, so none of them lands in the deleted conversation.
+    queue = queue
+      .then(function () {
+        return fetch(server + "/webhooks/widget/forget", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ sender: sender }),
+          credentials: "omit",
+        });
+      })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        resetLocally();
+        log.insertBefore(el("p", { class: "notice forgotten", role: "status" }, [t("forgotten")]), typing);
+      })
+      .catch(function () {
+        showError("forgetError");
+      })
+      .then(function () {
+        forgetButton.focus();
+      });
+  }
+
+  forgetButton.addEventListener("click", function () {
+    askToForget(confirmBox.hidden);
+  });
+  confirmYes.addEventListener("click", forget);
+  confirmNo.addEventListener("click", function () {
+    askToForget(false);
+  });
 
   launcher.addEventListener("click", function () {
     setOpen(panel.hidden, true);

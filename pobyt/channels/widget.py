@@ -2,8 +2,10 @@
 
 ``GET /webhooks/widget/widget.js`` is the script partners embed with one tag; ``GET
 /webhooks/widget/demo`` is a page that embeds it. The widget talks to the REST channel
-(``POST /webhooks/rest/webhook``); cross-origin pages need their origin in Rasa's ``--cors``
-(``POBYT_WIDGET_ORIGINS`` in ``scripts/run.sh``).
+(``POST /webhooks/rest/webhook``); its "Delete conversation" button calls ``POST
+/webhooks/widget/forget`` with ``{"sender": "..."}``, which deletes the conversation from the tracker
+store (:func:`pobyt.privacy.forget_conversation`). Cross-origin pages need their origin in Rasa's
+``--cors`` (``POBYT_WIDGET_ORIGINS`` in ``scripts/run.sh``); it applies to every route.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from pobyt import privacy
+from pobyt.channels import guard
+from pobyt.ratelimit import Decision, RateLimiter, RateLimitSettings
 
 #: Where widget.js and demo.html live (the repository's widget/ folder).
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
@@ -56,6 +62,10 @@ def demo_security_policy(page: str) -> str:
 class WidgetInput(InputChannel):
     """Serves the widget (``widget`` in credentials.yml); messages go through the REST channel."""
 
+    def __init__(self) -> None:
+        # The same per-sender limit as the REST channel: a flood of deletions is a flood too.
+        self.limiter = RateLimiter(RateLimitSettings.from_environment())
+
     @classmethod
     def name(cls) -> str:
         """Returns the channel's name (its URL prefix)."""
@@ -67,7 +77,7 @@ class WidgetInput(InputChannel):
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Returns the routes: ``GET /`` (health), ``GET /widget.js`` and ``GET /demo``."""
+        """Returns the routes: ``GET /`` (health), ``GET /widget.js``, ``GET /demo`` and ``POST /forget``."""
         blueprint = Blueprint("pobyt_widget", __name__)
 
         @blueprint.route("/", methods=["GET"])
@@ -95,4 +105,33 @@ class WidgetInput(InputChannel):
                 },
             )
 
+        @blueprint.route("/forget", methods=["POST"])
+        async def forget(request: Request) -> HTTPResponse:
+            return await self.forget(request)
+
         return blueprint
+
+    async def forget(self, request: Request) -> HTTPResponse:
+        """Deletes the conversation of the body's ``sender``: ``{"forgotten": true}`` or a JSON error."""
+        try:
+            body = request.json
+        except Exception:  # noqa: BLE001 - any parse failure is the client's error
+            body = None
+        if not isinstance(body, dict):
+            return response.json({"error": "expected a JSON object"}, status=400)
+        sender = body.get("sender")
+        if not guard.valid_sender(sender):
+            return response.json(
+                {"error": f"'sender' must be a printable string of at most {guard.MAX_SENDER_CHARS} characters"},
+                status=400,
+            )
+        if self.limiter.check(sender) is not Decision.ALLOW:
+            retry_after = max(self.limiter.retry_after(sender), 1)
+            return response.json(
+                {"error": "too many requests", "retry_after": retry_after},
+                status=429,
+                headers={"Retry-After": str(retry_after)},
+            )
+        if not await privacy.forget_conversation(request.app.ctx.agent, sender):
+            return response.json({"error": "the conversation could not be deleted"}, status=503)
+        return response.json({"forgotten": True})

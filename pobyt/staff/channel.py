@@ -7,6 +7,12 @@ Pages: ``GET /staff`` (the console; redirects to the sign-in page without a sess
 POSTs need the session cookie (``SameSite=Strict``), the header ``X-Requested-With: pobyt-staff``
 (another site's form cannot send it) and, when the browser sends one, an ``Origin`` equal to the
 console's own. Message texts are never logged.
+
+Bad input gets a JSON 4xx, never a 500: a body that is not a JSON object (or not UTF-8) is 400, a
+field of the wrong type is 400, control characters are removed from texts and texts are cut to
+their limits. Sign-in is throttled (:mod:`pobyt.staff.throttle`): after
+``POBYT_STAFF_LOGIN_ATTEMPTS`` failures for one user name or from one address within
+``POBYT_STAFF_LOGIN_WINDOW_MINUTES``, attempts get 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pobyt.channels.guard import clean_text
 from pobyt.conversation import today
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.staff import views
 from pobyt.staff.auth import COOKIE_NAME, StaffAuth, auth_from_environment
 from pobyt.staff.notes import DEFAULT_PATH, NoteStore, note_from_request
+from pobyt.staff.throttle import LoginThrottle, ThrottleSettings
 from pobyt.staff.unanswered import read_unanswered, tracker_engine
 
 #: The console's pages, script and style (the repository's staff/ folder).
@@ -39,6 +47,7 @@ PUBLIC_FILES = {"staff.css": "text/css", "login.js": "text/javascript"}
 PRIVATE_FILES = {"console.js": "text/javascript"}
 MAX_BODY_TEXT = 2_000
 SIGN_IN_FIRST = "Sign in first."
+REFUSED_SIGN_IN = "Wrong user name or password."
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -78,6 +87,41 @@ def _disabled(page: bool) -> HTTPResponse:
             headers=SECURITY_HEADERS,
         )
     return _json({"error": DISABLED_TEXT}, 503)
+
+
+class BadInputError(Exception):
+    """A request the console cannot use; its message is shown to staff."""
+
+
+def json_body(request: Any) -> Dict[str, Any]:
+    """Returns the request's JSON object (an empty body is an empty object).
+
+    Raises:
+        BadInputError: when the body is not JSON (or not UTF-8), or not an object.
+    """
+    if not request.body:
+        return {}
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - any parse failure is the client's error
+        raise BadInputError("The request is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadInputError("The request must be a JSON object.")
+    return body
+
+
+def text_field(body: Mapping[str, Any], key: str, limit: int) -> str:
+    """Returns ``body[key]`` as clean text (no control characters, trimmed, cut to ``limit``); missing is "".
+
+    Raises:
+        BadInputError: when the field is there but not a string.
+    """
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadInputError(f"'{key}' must be text.")
+    return clean_text(value[: limit * 2])[:limit]
 
 
 def post_allowed(headers: Mapping[str, str], scheme: str, host: str) -> bool:
@@ -123,6 +167,8 @@ class StaffConsole(InputChannel):
         secure_cookie = os.environ.get("POBYT_STAFF_SECURE_COOKIE", "").lower() in ("1", "true", "yes")
         blueprint = Blueprint("pobyt_staff", __name__)
         staff_only = functools.partial(_staff_only, auth)
+        # Kept on the channel: one count per server process, and tests can start afresh.
+        self.throttle = LoginThrottle(ThrottleSettings.from_environment())
 
         @blueprint.route("", methods=["GET"])
         @staff_only(page=True)
@@ -155,12 +201,31 @@ class StaffConsole(InputChannel):
                 return _disabled(page=False)
             if not post_allowed(request.headers, request.scheme, request.host):
                 return _json({"error": "forbidden"}, 403)
-            body = request.json if isinstance(request.json, dict) else {}
-            user, password = str(body.get("user") or "")[:100], str(body.get("password") or "")[:1000]
+            try:
+                body = json_body(request)
+                user, password = text_field(body, "user", 100), body.get("password")
+                if password is not None and not isinstance(password, str):
+                    raise BadInputError("'password' must be text.")
+            except BadInputError as error:
+                return _json({"error": str(error)}, 400)
+            keys = [f"user:{user.casefold()}", f"ip:{request.remote_addr or request.ip}"]
+            wait = self.throttle.retry_after(keys)
+            if wait:
+                # Checked before the password: a right guess during the pause must look like any other.
+                return response.json(
+                    {"error": "Too many failed sign-ins. Try again later.", "retry_after": wait},
+                    status=429,
+                    headers={**SECURITY_HEADERS, "Retry-After": str(wait)},
+                    ensure_ascii=False,
+                )
+            if not user or not password:
+                return _json({"error": REFUSED_SIGN_IN}, 401)  # not a guess: not counted
             # PBKDF2 takes a good part of a second: off the event loop, so chats are not held up.
             loop = asyncio.get_running_loop()
-            if not user or not await loop.run_in_executor(None, auth.check_password, user, password):
-                return _json({"error": "Wrong user name or password."}, 401)
+            if not await loop.run_in_executor(None, auth.check_password, user, password[:1000]):
+                self.throttle.failed(keys)
+                return _json({"error": REFUSED_SIGN_IN}, 401)
+            self.throttle.succeeded(keys[0])
             reply = _json({"user": user})
             reply.cookies[COOKIE_NAME] = auth.issue(user)
             for key, value in session_cookie_flags(
@@ -187,8 +252,8 @@ class StaffConsole(InputChannel):
         @blueprint.route("/api/analyse", methods=["POST"])
         @staff_only()
         async def analyse(request: Request, user: str) -> HTTPResponse:
-            body = request.json if isinstance(request.json, dict) else {}
-            text = str(body.get("text") or "").strip()[:MAX_BODY_TEXT]
+            body = json_body(request)
+            text = text_field(body, "text", MAX_BODY_TEXT)
             if not text:
                 return _json({"error": "Paste the client's message first."}, 400)
             agent = getattr(request.app.ctx, "agent", None)
@@ -201,8 +266,8 @@ class StaffConsole(InputChannel):
         @blueprint.route("/api/kb/search", methods=["POST"])
         @staff_only()
         async def kb_search(request: Request, user: str) -> HTTPResponse:
-            body = request.json if isinstance(request.json, dict) else {}
-            return _json({"results": views.search(get_knowledge_base(), str(body.get("q") or ""))})
+            query = text_field(json_body(request), "q", MAX_BODY_TEXT)
+            return _json({"results": views.search(get_knowledge_base(), query)})
 
         @blueprint.route("/api/kb/procedures", methods=["GET"])
         @staff_only()
@@ -232,15 +297,17 @@ class StaffConsole(InputChannel):
         @blueprint.route("/api/checks/<check_id>", methods=["POST"])
         @staff_only()
         async def check_step(request: Request, user: str, check_id: str) -> HTTPResponse:
-            body = request.json if isinstance(request.json, dict) else {}
+            body = json_body(request)
             if check_id not in views.CHECKS:
                 return _json({"error": "no such check"}, 404)
             typed = body.get("typed")
+            if typed is not None and not isinstance(typed, (str, int, float)):
+                raise BadInputError("'typed' must be text or a number.")
             step = views.check_step(
                 get_knowledge_base(),
                 check_id,
                 body.get("answers"),
-                str(typed) if typed is not None else None,
+                clean_text(str(typed)[:200]) if typed is not None else None,
                 views.client_language(body.get("language")),
                 today(),
             )
@@ -254,7 +321,10 @@ class StaffConsole(InputChannel):
         @blueprint.route("/api/notes", methods=["POST"])
         @staff_only()
         async def notes_add(request: Request, user: str) -> HTTPResponse:
-            body = request.json if isinstance(request.json, dict) else {}
+            body = json_body(request)
+            for key in ("kind", "message", "answer", "language", "comment"):
+                if key in body:
+                    body[key] = text_field(body, key, 20_000)
             try:
                 note = note_from_request(body, user)
             except ValueError as error:
@@ -291,7 +361,10 @@ def _staff_only(auth: StaffAuth, page: bool = False) -> Callable[[Handler], Hand
                 return response.redirect(f"{PREFIX}/login") if page else _json({"error": SIGN_IN_FIRST}, 403)
             if request.method == "POST" and not post_allowed(request.headers, request.scheme, request.host):
                 return _json({"error": "forbidden"}, 403)
-            return await handler(request, user, *args, **kwargs)
+            try:
+                return await handler(request, user, *args, **kwargs)
+            except BadInputError as error:
+                return _json({"error": str(error)}, 400)
 
         return guarded
 

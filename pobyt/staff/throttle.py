@@ -1,0 +1,112 @@
+"""Sign-in throttling for the staff console: guessing passwords gets slow, then stops.
+
+After ``attempts`` failed sign-ins for one user name, or from one client address, within
+``window_s`` seconds, further attempts for that name or from that address are refused (429 with
+Retry-After) until the oldest counted failure leaves the window, even with the right password: a
+guesser must not learn that a guess was right. A successful sign-in clears its user name's count.
+
+Memory stays bounded: failures older than the window are dropped, and at most ``max_keys`` names
+and addresses are kept (the least recently failed go first). The count is per process.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Callable, Deque, Iterable, Mapping, Optional
+
+ATTEMPTS_VARIABLE = "POBYT_STAFF_LOGIN_ATTEMPTS"
+WINDOW_VARIABLE = "POBYT_STAFF_LOGIN_WINDOW_MINUTES"
+DEFAULT_ATTEMPTS = 5
+DEFAULT_WINDOW_MINUTES = 15
+#: Names and addresses kept at most (a few hundred bytes each).
+MAX_KEYS = 10_000
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    """At most ``attempts`` failed sign-ins per name or address in ``window_s`` seconds."""
+
+    attempts: int = DEFAULT_ATTEMPTS
+    window_s: float = DEFAULT_WINDOW_MINUTES * 60
+
+    @classmethod
+    def from_environment(cls, environ: Optional[Mapping[str, str]] = None) -> ThrottleSettings:
+        """Reads POBYT_STAFF_LOGIN_ATTEMPTS and POBYT_STAFF_LOGIN_WINDOW_MINUTES (empty: the default).
+
+        Raises:
+            ValueError: when a value is not a whole number >= 1 (a configuration error: fail at start-up).
+        """
+        environ = os.environ if environ is None else environ
+
+        def number(variable: str, default: int) -> int:
+            raw = (environ.get(variable) or "").strip()
+            if not raw:
+                return default
+            if not raw.isdigit() or int(raw) < 1:
+                raise ValueError(f"{variable} must be a whole number of at least 1, not {raw!r}")
+            return int(raw)
+
+        return cls(number(ATTEMPTS_VARIABLE, DEFAULT_ATTEMPTS), number(WINDOW_VARIABLE, DEFAULT_WINDOW_MINUTES) * 60.0)
+
+
+class LoginThrottle:
+    """Counts failed sign-ins per key (``user:NAME``, ``ip:ADDRESS``) in a sliding window."""
+
+    def __init__(
+        self,
+        settings: Optional[ThrottleSettings] = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = MAX_KEYS,
+    ) -> None:
+        """Starts with no failures; ``clock`` is injectable for tests."""
+        self.settings = settings or ThrottleSettings()
+        self._clock = clock
+        self._max_keys = max_keys
+        self._failures: OrderedDict[str, Deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    def _recent(self, key: str, now: float) -> Deque[float]:
+        failures = self._failures.get(key)
+        if failures is None:
+            return deque()
+        while failures and failures[0] <= now - self.settings.window_s:
+            failures.popleft()
+        if not failures:
+            del self._failures[key]
+        return failures
+
+    def retry_after(self, keys: Iterable[str]) -> int:
+        """Returns the whole seconds until any of ``keys`` may try again; 0 when all may try now."""
+        now = self._clock()
+        wait = 0.0
+        for key in keys:
+            failures = self._recent(key, now)
+            if len(failures) >= self.settings.attempts:
+                # Allowed again when enough failures have left the window.
+                oldest_counted = failures[len(failures) - self.settings.attempts]
+                wait = max(wait, oldest_counted + self.settings.window_s - now)
+        return math.ceil(wait) if wait > 0 else 0
+
+    def failed(self, keys: Iterable[str]) -> None:
+        """Records one failed sign-in for each of ``keys``."""
+        now = self._clock()
+        for key in keys:
+            failures = self._recent(key, now)
+            failures.append(now)
+            # Only the last ``attempts`` failures matter: the deque never grows beyond them.
+            while len(failures) > self.settings.attempts:
+                failures.popleft()
+            self._failures[key] = failures
+            self._failures.move_to_end(key)
+        while len(self._failures) > self._max_keys:
+            self._failures.popitem(last=False)
+
+    def succeeded(self, key: str) -> None:
+        """Clears ``key``'s failures (a user who signed in is no longer being guessed)."""
+        self._failures.pop(key, None)
