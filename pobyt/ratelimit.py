@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import enum
 import math
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional
+
+from pobyt.settings import whole_number
 
 PER_MINUTE_VARIABLE = "POBYT_RATE_LIMIT_PER_MINUTE"
 BURST_VARIABLE = "POBYT_RATE_LIMIT_BURST"
@@ -54,18 +55,9 @@ class RateLimitSettings:
         Raises:
             ValueError: when a value is not a whole number >= 0 (a configuration error: fail at start-up).
         """
-        environ = os.environ if environ is None else environ
-
-        def number(variable: str, default: int) -> int:
-            raw = (environ.get(variable) or "").strip()
-            if not raw:
-                return default
-            if not raw.isdigit():
-                raise ValueError(f"{variable} must be a whole number >= 0, not {raw!r}")
-            return int(raw)
-
         return cls(
-            per_minute=number(PER_MINUTE_VARIABLE, DEFAULT_PER_MINUTE), burst=number(BURST_VARIABLE, DEFAULT_BURST)
+            per_minute=whole_number(PER_MINUTE_VARIABLE, DEFAULT_PER_MINUTE, environ=environ),
+            burst=whole_number(BURST_VARIABLE, DEFAULT_BURST, environ=environ),
         )
 
     @property

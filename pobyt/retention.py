@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
 
@@ -27,10 +26,12 @@ from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, Track
 from sanic import Blueprint, Sanic
 
 from pobyt.privacy import underlying_stores
+from pobyt.settings import whole_number
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 90
+RETENTION_VARIABLE = "POBYT_RETENTION_DAYS"
 DEFAULT_INTERVAL_HOURS = 24.0
 DAY_S = 24 * 3600
 
@@ -41,13 +42,8 @@ def retention_days(value: Optional[str] = None) -> int:
     Raises:
         ValueError: when the value is not a whole number of days >= 0.
     """
-    raw = value if value is not None else os.environ.get("POBYT_RETENTION_DAYS", "")
-    if not raw.strip():
-        return DEFAULT_DAYS
-    days = int(raw)
-    if days < 0:
-        raise ValueError(f"POBYT_RETENTION_DAYS must be 0 (off) or more, not {days}")
-    return days
+    environ = None if value is None else {RETENTION_VARIABLE: value}
+    return whole_number(RETENTION_VARIABLE, DEFAULT_DAYS, environ=environ)
 
 
 def _old_sql_senders(store: SQLTrackerStore, cutoff: float) -> List[str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
@@ -24,6 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import StaticPool
 
 from pobyt import speedups
+from pobyt.settings import positive_number
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -78,7 +78,7 @@ class ResilientSQLTrackerStore(SQLiteTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Creates the store like Rasa's ``SQLTrackerStore`` (same arguments)."""
         super().__init__(*args, **kwargs)
-        self.retry_s = float(os.environ.get("POBYT_DB_RETRY_S") or DEFAULT_DB_RETRY_S)
+        self.retry_s = positive_number("POBYT_DB_RETRY_S", DEFAULT_DB_RETRY_S)
         if self.engine.dialect.name != "sqlite":
             url = self.engine.url
             self.engine.dispose()

@@ -74,12 +74,8 @@ def test_one_conversation_alternating_between_two_servers_keeps_its_slots_and_hi
     assert states[0]["events"] == states[1]["events"]
 
 
-# Rasa 3.6's RedisLockStore reads, changes and writes its ticket lock without a transaction, so two
-# servers taking a message of the same person at the same instant can both get "their" turn and one
-# turn's events are lost (RasaHQ/rasa#9213; the ConcurrentRedisLockStore fix, #11256, was reverted in
-# #11428). Seen in a CI run under load: 4 of 6 turns lost. Kept as a known failure until our own lock
-# store issues tickets atomically; docs/deployment.md says to route by sender meanwhile.
-@pytest.mark.xfail(reason="Rasa 3.6 RedisLockStore is not process-safe (RasaHQ/rasa#9213)", strict=False)
+# Rasa 3.6's own RedisLockStore lost turns here (4 of 6 in a CI run under load: RasaHQ/rasa#9213);
+# endpoints.prod.yml uses pobyt.locks.AtomicRedisLockStore, whose unit tests are tests/test_locks.py.
 def test_messages_sent_at_once_to_both_servers_are_processed_one_after_the_other(cluster):
     """The Redis lock store serialises one conversation across servers: no turn is lost or interleaved."""
     sender = "scaleout-race"

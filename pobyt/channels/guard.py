@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import unicodedata
-from typing import Any, Awaitable, Mapping, Optional
+from typing import Any, Awaitable, Dict, Mapping, Optional, Tuple
+
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from pobyt.messages import language_or_default, say
+from pobyt.settings import positive_number
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +48,7 @@ def reply_timeout(environ: Optional[Mapping[str, str]] = None) -> float:
     Raises:
         ValueError: when the value is not a positive number (a configuration error).
     """
-    raw = ((os.environ if environ is None else environ).get(TIMEOUT_VARIABLE) or "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT_S
-    value = float(raw)
-    if not value > 0:
-        raise ValueError(f"{TIMEOUT_VARIABLE} must be a positive number of seconds, not {raw!r}")
-    return value
+    return positive_number(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_S, environ)
 
 
 def clean_text(text: str) -> str:
@@ -76,6 +74,24 @@ def text_problem(text: str) -> Optional[str]:
 def valid_sender(sender: Any) -> bool:
     """Returns whether ``sender`` is a usable sender id: a short printable string."""
     return isinstance(sender, str) and bool(sender.strip()) and len(sender) <= MAX_SENDER_CHARS and sender.isprintable()
+
+
+def body_with_sender(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[HTTPResponse]]:
+    """Reads a JSON request body that must be an object with a valid ``sender``.
+
+    Returns:
+        ``(body, None)`` when it is one; ``(None, response)`` with a 400 JSON error to send otherwise.
+    """
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - any parse failure is the client's error
+        body = None
+    if not isinstance(body, dict):
+        return None, response.json({"error": "expected a JSON object"}, status=400)
+    if not valid_sender(body.get("sender")):
+        error = f"'sender' must be a printable string of at most {MAX_SENDER_CHARS} characters"
+        return None, response.json({"error": error}, status=400)
+    return body, None
 
 
 def language_hint(value: Any) -> Optional[str]:

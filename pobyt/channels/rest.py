@@ -71,19 +71,12 @@ class RestInput(InputChannel):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                body = request.json
-            except Exception:  # noqa: BLE001 - any parse failure is the client's error
-                body = None
-            if not isinstance(body, dict):
-                return response.json({"error": "expected a JSON object"}, status=400)
-            sender, text = body.get("sender"), body.get("message")
-            if not isinstance(sender, str) or not sender.strip() or not isinstance(text, str):
-                return response.json({"error": "'sender' and 'message' must be strings"}, status=400)
-            if not guard.valid_sender(sender):
-                return response.json(
-                    {"error": f"'sender' must be printable and at most {guard.MAX_SENDER_CHARS} characters"}, status=400
-                )
+            body, refusal = guard.body_with_sender(request)
+            if body is None:
+                return refusal
+            sender, text = body["sender"], body.get("message")
+            if not isinstance(text, str):
+                return response.json({"error": "'message' must be a string"}, status=400)
             # Only the language hint is kept: other metadata would be stored with the conversation.
             metadata_in = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             hint = guard.language_hint(metadata_in.get("language"))

@@ -113,18 +113,10 @@ class WidgetInput(InputChannel):
 
     async def forget(self, request: Request) -> HTTPResponse:
         """Deletes the conversation of the body's ``sender``: ``{"forgotten": true}`` or a JSON error."""
-        try:
-            body = request.json
-        except Exception:  # noqa: BLE001 - any parse failure is the client's error
-            body = None
-        if not isinstance(body, dict):
-            return response.json({"error": "expected a JSON object"}, status=400)
-        sender = body.get("sender")
-        if not guard.valid_sender(sender):
-            return response.json(
-                {"error": f"'sender' must be a printable string of at most {guard.MAX_SENDER_CHARS} characters"},
-                status=400,
-            )
+        body, refusal = guard.body_with_sender(request)
+        if body is None:
+            return refusal
+        sender = body["sender"]
         if self.limiter.check(sender) is not Decision.ALLOW:
             retry_after = max(self.limiter.retry_after(sender), 1)
             return response.json(

@@ -12,11 +12,12 @@ and addresses are kept (the least recently failed go first). The count is per pr
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Callable, Deque, Iterable, Mapping, Optional
+
+from pobyt.settings import whole_number
 
 ATTEMPTS_VARIABLE = "POBYT_STAFF_LOGIN_ATTEMPTS"
 WINDOW_VARIABLE = "POBYT_STAFF_LOGIN_WINDOW_MINUTES"
@@ -40,17 +41,9 @@ class ThrottleSettings:
         Raises:
             ValueError: when a value is not a whole number >= 1 (a configuration error: fail at start-up).
         """
-        environ = os.environ if environ is None else environ
-
-        def number(variable: str, default: int) -> int:
-            raw = (environ.get(variable) or "").strip()
-            if not raw:
-                return default
-            if not raw.isdigit() or int(raw) < 1:
-                raise ValueError(f"{variable} must be a whole number of at least 1, not {raw!r}")
-            return int(raw)
-
-        return cls(number(ATTEMPTS_VARIABLE, DEFAULT_ATTEMPTS), number(WINDOW_VARIABLE, DEFAULT_WINDOW_MINUTES) * 60.0)
+        attempts = whole_number(ATTEMPTS_VARIABLE, DEFAULT_ATTEMPTS, minimum=1, environ=environ)
+        window_minutes = whole_number(WINDOW_VARIABLE, DEFAULT_WINDOW_MINUTES, minimum=1, environ=environ)
+        return cls(attempts, window_minutes * 60.0)
 
 
 class LoginThrottle:
