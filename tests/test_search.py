@@ -47,3 +47,33 @@ def test_normalise_strips_latin_diacritics_but_keeps_cyrillic_letters():
 )  # fmt: skip
 def test_token_similarity(a, b, matches):
     assert (token_similarity(a, b) > 0) is matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A general name (here an alias of temporary residence) and a purpose word of one of its kinds.
+        ("trp for work", "temporary_residence_employment"),
+        ("prechodny pobyt for study", "temporary_residence_study"),
+        ("прехідний побит на навчання", "temporary_residence_study"),
+        ("временный побыт для работы", "temporary_residence_employment"),
+        ("temporary residence for my wife", "temporary_residence_family_reunion"),
+        ("пмж бессрочное", "permanent_residence_unlimited"),
+        ("постійний побит без обмеження терміну", "permanent_residence_unlimited"),
+        # Two purposes: the kind with more of its words wins (her work permit is the context).
+        (
+            "жена иностранка у нее внж по работе, какие документы на воссоединение к ней",
+            "temporary_residence_family_reunion",
+        ),
+        # No purpose: the general procedure itself.
+        ("documents for temporary residence", "temporary_residence"),
+        ("постоянное проживание", "permanent_residence"),
+    ],
+)
+def test_a_general_name_with_a_purpose_names_the_kind(search, text, expected):
+    best = search.best(text)
+    assert best is not None and (best.kind, best.id) == ("procedure", expected), best
+
+
+def test_a_purpose_word_alone_names_nothing(search):
+    assert search.best("I want to study") is None

@@ -52,6 +52,14 @@ BREAKAGES = {
         lambda d: edit(d, PROC, "last_reviewed:", "related: [nothing]\nlast_reviewed:"),
         PROC, "related[0]", "unknown procedure 'nothing'",
     ),
+    "unknown general procedure": (
+        lambda d: edit(d, PROC, "last_reviewed:", "part_of: residence\npurpose_words: {en: [family]}\nlast_reviewed:"),
+        PROC, "part_of", "unknown procedure 'residence'",
+    ),
+    "purpose words without a general procedure": (
+        lambda d: edit(d, PROC, "last_reviewed:", "purpose_words: {en: [family]}\nlast_reviewed:"),
+        PROC, "purpose_words", "part_of and purpose_words go together",
+    ),
     "unknown source": (
         lambda d: edit(d, PROC, "sources: [{source: guide", "sources: [{source: blog"),
         PROC, "sources[0].source", "unknown source 'blog'",

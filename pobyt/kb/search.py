@@ -34,6 +34,11 @@ THRESHOLD = 0.75
 #: Score taken off per message word between the words that matched a name, up to the maximum.
 GAP_PENALTY = 0.01
 MAX_GAP_PENALTY = 0.03
+#: Added to a general procedure's score, per purpose word of one of its kinds in the message...
+PURPOSE_BONUS = 0.03
+#: ...less this per message word between the purpose word and the general name, up to the maximum.
+PURPOSE_DISTANCE_PENALTY = 0.002
+MAX_PURPOSE_DISTANCE_PENALTY = 0.01
 
 
 def normalise(text: str) -> str:
@@ -138,6 +143,8 @@ class KnowledgeBaseSearch:
         # each token lists the entries that use it: a message is compared with few candidates.
         self._vocabulary: Dict[str, set] = {}
         self._entries_by_token: Dict[str, List[int]] = {}
+        # General procedure id -> (kind of it, its purpose words as token tuples with the word).
+        self._purposes: Dict[str, List[Tuple[str, Tuple[str, ...], str]]] = {}
         for proc in kb.procedures.values():
             names: List[Tuple[str, str]] = [(lang, proc.title.get(lang)) for lang in LANGUAGES]
             names += list(proc.aliases.all())
@@ -152,6 +159,14 @@ class KnowledgeBaseSearch:
             if office.official_name:
                 names.append(("sk", office.official_name))
             self._add("office", office.id, names)
+        for proc in kb.procedures.values():
+            if proc.part_of:
+                for _, word in proc.purpose_words.all():
+                    word_tokens = tuple(tokens(word))
+                    for token in word_tokens:
+                        self._vocabulary.setdefault(token[:1], set()).add(token)
+                    if word_tokens:
+                        self._purposes.setdefault(proc.part_of, []).append((proc.id, word_tokens, word))
         # A name token's specificity: 1 when it names one or two entries, less the more it names.
         owners: Dict[str, set] = {}
         for entry in self._entries:
@@ -185,7 +200,7 @@ class KnowledgeBaseSearch:
                 similarity = token_similarity(q, token)
                 if similarity > 0:
                     similarities[(position, token)] = similarity
-                    candidates.update(self._entries_by_token[token])
+                    candidates.update(self._entries_by_token.get(token, ()))
         best: Dict[Tuple[str, str], Match] = {}
         for entry in (self._entries[i] for i in sorted(candidates)):
             score, used = _aligned(len(query), entry.tokens, similarities)
@@ -203,7 +218,44 @@ class KnowledgeBaseSearch:
             if key not in best or ranked > best[key].score:
                 start, end = spanned[min(used)][1], spanned[max(used)][2]
                 best[key] = Match(entry.kind, entry.id, round(ranked, 4), entry.name, start, end, frozenset(used))
+        self._add_kinds_by_purpose(best, spanned, similarities)
         return sorted(best.values(), key=lambda m: (-m.score, m.kind, m.id))[:limit]
+
+    def _add_kinds_by_purpose(
+        self,
+        best: Dict[Tuple[str, str], Match],
+        spanned: List[Tuple[str, int, int]],
+        similarities: Dict[Tuple[int, str], float],
+    ) -> None:
+        """Adds the kinds of a named general procedure whose purpose the message also names.
+
+        "trp for study" names temporary residence (an alias) and a purpose word of the study
+        permit: the study permit then scores a little above temporary residence, and spans both.
+        """
+        for (kind, parent_id), parent in list(best.items()):
+            if kind != "procedure":
+                continue
+            # Per kind: the message positions its purpose words matched, and their bonus. Several
+            # purposes may be named ("my wife has a work permit, I want to join her"): the kind with
+            # more of its words, nearer the general name, wins.
+            found: Dict[str, Tuple[set, float, List[str]]] = {}
+            for child_id, word_tokens, word in self._purposes.get(parent_id, ()):
+                score, used = _aligned(len(spanned), word_tokens, similarities)
+                positions, bonus, words = found.get(child_id, (set(), 0.0, []))
+                if score < THRESHOLD or parent.words & set(used) or positions & set(used):
+                    continue
+                distance = min(abs(p - q) for p in used for q in parent.words) - 1
+                penalty = min(PURPOSE_DISTANCE_PENALTY * max(distance, 0), MAX_PURPOSE_DISTANCE_PENALTY)
+                found[child_id] = (positions | set(used), bonus + PURPOSE_BONUS * score - penalty, words + [word])
+            for child_id, (positions, bonus, words) in found.items():
+                ranked = round(parent.score + bonus, 4)
+                key = ("procedure", child_id)
+                if key not in best or ranked > best[key].score:
+                    start = min(parent.start, min(spanned[p][1] for p in positions))
+                    end = max(parent.end, max(spanned[p][2] for p in positions))
+                    name = f"{parent.name} + {', '.join(words)}"
+                    words_used = parent.words | frozenset(positions)
+                    best[key] = Match("procedure", child_id, ranked, name, start, end, words_used)
 
     def best(self, text: str) -> Optional[Match]:
         """Returns the single best match, or None when nothing is named."""

@@ -21,7 +21,7 @@ from pobyt.kb.walk import entries, texts, walk
 #: Keys whose values are ids or metadata, not text shown to people: their numbers are not facts.
 _NOT_FACTS = {"id", "category", "document", "confirm_with", "where_to_apply", "related", "reason",
               "sources", "last_reviewed", "optional", "working_days", "official_translation",
-              "legalisation", "aliases", "choice_label"}  # fmt: skip
+              "legalisation", "aliases", "choice_label", "part_of", "purpose_words"}  # fmt: skip
 
 
 @dataclass
@@ -121,6 +121,11 @@ def _check_procedure(proc: Procedure, kb: KnowledgeBase, file: str, today: dt.da
     for index, other in enumerate(proc.related):
         if other not in kb.procedures:
             yield Problem(file, f"related[{index}]", f"unknown procedure '{other}'")
+    has_purpose = any(True for _ in proc.purpose_words.all())
+    if proc.part_of is not None and (proc.part_of not in kb.procedures or proc.part_of == proc.id):
+        yield Problem(file, "part_of", f"unknown procedure '{proc.part_of}'")
+    if has_purpose != (proc.part_of is not None):
+        yield Problem(file, "purpose_words", "part_of and purpose_words go together: give both or neither")
     for index, fee in enumerate(proc.fees):
         if fee.review is None:
             yield Problem(file, f"fees[{index}].review", "every fee needs a review flag (fees have likely changed)")
