@@ -5,13 +5,13 @@ servers with endpoints.prod.yml (and one action server per Rasa server, as when 
 both; ``--action-servers one`` shares one), then drives ``--conversations`` concurrent conversations of
 ``--messages`` messages each over the REST channel. Every conversation waits for each reply before
 its next message, and sends its messages to the servers in turn (a load balancer without sticky
-sessions). Prints, for one and for two Rasa servers: throughput, p50/p95/p99 latency, errors, lost
+sessions; ``--routing sticky``: always to the same server, as when balancing by sender). Prints, for one and for two Rasa servers: throughput, p50/p95/p99 latency, errors, lost
 replies (a message answered with nothing, or missing from the stored conversation), out-of-order
 conversations (stored user messages not in the order sent), how busy the machine's CPU cores were
 (more servers cannot help once they are all busy), and the throughput ratio two/one.
 
 Usage: python bench/bench_load.py [--conversations 50] [--messages 20] [--servers 1 2]
-                                  [--action-servers per-server|one] [--small]
+                                  [--action-servers per-server|one] [--routing alternate|sticky] [--small]
 (``--small``: 5 conversations of 4 messages, a quick check). The rate limit is switched off for
 the run (POBYT_RATE_LIMIT_PER_MINUTE=0): the benchmark measures the servers, not the limiter.
 """
@@ -19,16 +19,17 @@ the run (POBYT_RATE_LIMIT_PER_MINUTE=0): the benchmark measures the servers, not
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+import aiohttp
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,12 @@ MESSAGES = [
     "how long does permanent residence take", "thanks", "які документи потрібні для возз'єднання родини",
     "сколько стоит вид на жительство", "bye",
 ]  # fmt: skip
+
+
+#: How the load balancer played by this client routes a conversation's messages: in turn to each
+#: server ("alternate", no sticky sessions: the harder case for the lock and tracker stores) or each
+#: conversation always to the same server ("sticky", by sender). Set from --routing.
+ROUTING = {"alternate": True}
 
 
 @dataclass
@@ -72,31 +79,42 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def conversation(urls: Sequence[str], sender: str, offset: int, count: int) -> Result:
+async def conversation(
+    session: aiohttp.ClientSession, urls: Sequence[str], sender: str, offset: int, count: int
+) -> Result:
     """Sends ``count`` messages as ``sender``, to the servers in turn; returns its own measurements."""
     result = Result(servers=len(urls), messages=count)
     sent = result.sent
-    with requests.Session() as session:
-        for step in range(count):
-            text = MESSAGES[(offset + step) % len(MESSAGES)]
-            url = urls[(offset + step) % len(urls)]
-            start = time.perf_counter()
-            try:
-                response = session.post(
-                    f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120
-                )
-                elapsed = time.perf_counter() - start
-                sent.append(text)
-                if response.status_code != 200:
-                    result.errors += 1
-                    continue
-                replies = response.json()
-                result.latencies.append(elapsed)
-                if not replies or any(reply.get("recipient_id") != sender for reply in replies):
-                    result.lost += 1
-            except requests.RequestException:
+    for step in range(count):
+        text = MESSAGES[(offset + step) % len(MESSAGES)]
+        url = urls[(offset + (step if ROUTING["alternate"] else 0)) % len(urls)]
+        start = time.perf_counter()
+        try:
+            async with session.post(
+                f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            ) as response:
+                status = response.status
+                replies = await response.json() if status == 200 else None
+            elapsed = time.perf_counter() - start
+            sent.append(text)
+            if status != 200:
                 result.errors += 1
+                continue
+            result.latencies.append(elapsed)
+            if not replies or any(reply.get("recipient_id") != sender for reply in replies):
+                result.lost += 1
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            result.errors += 1
     return result
+
+
+async def drive_conversations(urls: Sequence[str], senders: Sequence[str], messages: int) -> List[Result]:
+    """Runs all conversations at once from one event loop (a light client: the servers are measured)."""
+    timeout = aiohttp.ClientTimeout(total=120)
+    connector = aiohttp.TCPConnector(limit=0)  # one connection per conversation and server, as real clients
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        runs = (conversation(session, urls, sender, i, messages) for i, sender in enumerate(senders))
+        return list(await asyncio.gather(*runs))
 
 
 def check_stored(url: str, sender: str, sent: List[str], result: Result) -> None:
@@ -134,8 +152,7 @@ def run(urls: Sequence[str], conversations: int, messages: int, prefix: str) -> 
     """Drives ``conversations`` concurrent conversations of ``messages`` messages against ``urls``."""
     senders = [f"{prefix}-{i}" for i in range(conversations)]
     start, (busy_before, total_before) = time.perf_counter(), cpu_times()
-    with ThreadPoolExecutor(max_workers=conversations) as pool:
-        parts = list(pool.map(lambda i: conversation(urls, senders[i], i, messages), range(conversations)))
+    parts = asyncio.run(drive_conversations(urls, senders, messages))
     result = Result(servers=len(urls), messages=conversations * messages, wall_s=time.perf_counter() - start)
     busy_after, total_after = cpu_times()
     result.cpu_busy = (busy_after - busy_before) / max(total_after - total_before, 1.0)
@@ -181,8 +198,15 @@ def main() -> None:
         default="per-server",
         help="one action server per Rasa server (as on separate machines; default) or one shared by all",
     )
+    parser.add_argument(
+        "--routing",
+        choices=["alternate", "sticky"],
+        default="alternate",
+        help="a conversation's messages go to the servers in turn (default) or always to the same one",
+    )
     parser.add_argument("--small", action="store_true", help="5 conversations of 4 messages (a quick check)")
     args = parser.parse_args()
+    ROUTING["alternate"] = args.routing == "alternate"
     if args.small:
         args.conversations, args.messages = 5, 4
     results = []
@@ -194,8 +218,9 @@ def main() -> None:
             print(f"starting {count} Rasa server(s)...", file=sys.stderr)
             actions = count if args.action_servers == "per-server" else 1
             with running_cluster(workdir, PROD_ENDPOINTS, env, count=count, action_servers=actions) as cluster:
-                # A few messages per server first, so loading models on first use is not measured.
-                run(cluster.urls, len(cluster.urls) * 2, 2, f"warmup{count}")
+                # Every message to every server first: what a server loads or compiles on first use
+                # (language models, TensorFlow graphs per input shape) is not what is measured.
+                run(cluster.urls, len(MESSAGES), len(MESSAGES), f"warmup{count}")
                 print(f"{args.conversations} conversations x {args.messages} messages...", file=sys.stderr)
                 rasa = [p for p in cluster.processes if p is not None]
                 before = process_cpu_s(rasa), process_cpu_s(cluster.action_processes)
@@ -206,7 +231,7 @@ def main() -> None:
                 results.append(result)
     print(
         f"{args.conversations} concurrent conversations x {args.messages} messages, PostgreSQL + Redis, "
-        f"action servers: {args.action_servers}"
+        f"action servers: {args.action_servers}, routing: {args.routing}"
     )
     print_table(results)
 
