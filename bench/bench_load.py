@@ -5,8 +5,9 @@ servers with endpoints.prod.yml (and one action server per Rasa server, as when 
 both; ``--action-servers one`` shares one), then drives ``--conversations`` concurrent conversations of
 ``--messages`` messages each over the REST channel. Every conversation waits for each reply before
 its next message, and sends its messages to the servers in turn (a load balancer without sticky
-sessions; ``--routing sticky``: always to the same server, as when balancing by sender). Prints, for one and for two Rasa servers: throughput, p50/p95/p99 latency, errors, lost
-replies (a message answered with nothing, or missing from the stored conversation), out-of-order
+sessions; ``--routing sticky``: always to the same server, as when balancing by sender). Prints,
+for one and for two Rasa servers: throughput, p50/p95/p99 latency, errors, lost replies (a
+message answered with nothing, or missing from the stored conversation), out-of-order
 conversations (stored user messages not in the order sent), how busy the machine's CPU cores were
 (more servers cannot help once they are all busy), and the throughput ratio two/one.
 
