@@ -33,7 +33,7 @@ ACCOUNTS = f"{USER}:{hash_password(PASSWORD, iterations=1000)}"
 WAIT_S = 60
 SCREENSHOT = ROOT / "docs" / "staff-console.png"
 RUSSIAN_QUESTION = "какие документы нужны для временной защиты"
-UNANSWERED = "blah blah foo"  # out_of_scope for the current model
+UNANSWERED = "tell me a joke"  # an out_of_scope training example: the model classifies it so
 HEADERS = {"X-Requested-With": "pobyt-staff"}
 
 #: Every staff endpoint: (method, path, is a page).
