@@ -30,6 +30,8 @@ from pobyt.recognition import search_index
 
 #: Two matches closer than this are equally good: the person is asked which one is meant.
 AMBIGUITY_MARGIN = 0.01
+#: How much better an office's name must match than the best procedure's for the office to win.
+OFFICE_MARGIN = 0.1
 #: Procedures offered as buttons in the help menu.
 MENU_PROCEDURES = (
     "temporary_protection",
@@ -181,8 +183,9 @@ def decide_subject(entities: Sequence[Mapping[str, Any]], kb: KnowledgeBase) -> 
     """Decides what a message is about from the recognised entities (None: it names nothing).
 
     A button's entity (no confidence) wins. A topic beats a procedure matched no better. Procedures
-    within :data:`AMBIGUITY_MARGIN` of the best are offered as a choice. An office counts only when
-    no procedure is named.
+    within :data:`AMBIGUITY_MARGIN` of the best are offered as a choice. An office counts when no
+    procedure is named, or when its name matched clearly better (:data:`OFFICE_MARGIN`) than any
+    procedure's ("матрика часи роботи": the registry office, not a near-miss of "метрика").
     """
     procedures = [e for e in _ranked(entities, "procedure") if e["value"] in kb.procedures]
     topics = [e for e in _ranked(entities, "topic") if e["value"] in kb.topics]
@@ -190,6 +193,8 @@ def decide_subject(entities: Sequence[Mapping[str, Any]], kb: KnowledgeBase) -> 
     best = procedures[0] if procedures else None
     if best is not None and best.get("confidence") is None:
         return Subject("procedure", best["value"])
+    if offices and best is not None and (offices[0].get("confidence") or 0) >= best["confidence"] + OFFICE_MARGIN:
+        best, procedures = None, []
     if topics and (best is None or (topics[0].get("confidence") or 0) >= best["confidence"]):
         return Subject("topic", topics[0]["value"])
     if best is not None:

@@ -65,6 +65,9 @@ def test_token_similarity(a, b, matches):
             "жена иностранка у нее внж по работе, какие документы на воссоединение к ней",
             "temporary_residence_family_reunion",
         ),
+        # A topic as the general name: the kinds of tolerated stay.
+        ("толерований побут для дітей без батьків", "tolerated_stay_unaccompanied_minor"),
+        ("tolerated stay because i cannot leave the country", "tolerated_stay_departure_impossible"),
         # No purpose: the general procedure itself.
         ("documents for temporary residence", "temporary_residence"),
         ("постоянное проживание", "permanent_residence"),
@@ -77,3 +80,24 @@ def test_a_general_name_with_a_purpose_names_the_kind(search, text, expected):
 
 def test_a_purpose_word_alone_names_nothing(search):
     assert search.best("I want to study") is None
+
+
+def test_a_general_name_inside_a_longer_name_gets_no_purpose(search):
+    """ "побут" is part of "толерований побут": "діти" does not make it family reunion."""
+    best = search.best("шо таке толерований побут для дітей")
+    assert best is not None and (best.kind, best.id) == ("topic", "tolerated_stay")
+
+
+def test_latin_lookalike_letters_inside_cyrillic_words_are_read_as_cyrillic():
+    assert normalise("мiграцiйний уряд") == "міграційний уряд"  # Latin "i" typed on a Ukrainian keyboard
+    assert normalise("migracny urad") == "migracny urad"
+
+
+def test_an_office_named_clearly_better_than_a_procedure_is_the_subject(real_kb):
+    from pobyt.conversation import decide_subject
+    from pobyt.recognition import recognise
+
+    subject = decide_subject(recognise("матрика часи роботи", real_kb), real_kb)
+    assert (subject.kind, subject.id) == ("office", "registry_office")
+    subject = decide_subject(recognise("документи на посвідку в цудзинецкій поліції", real_kb), real_kb)
+    assert subject.kind == "procedure"

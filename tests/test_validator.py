@@ -54,7 +54,7 @@ BREAKAGES = {
     ),
     "unknown general procedure": (
         lambda d: edit(d, PROC, "last_reviewed:", "part_of: residence\npurpose_words: {en: [family]}\nlast_reviewed:"),
-        PROC, "part_of", "unknown procedure 'residence'",
+        PROC, "part_of", "unknown procedure or topic 'residence'",
     ),
     "purpose words without a general procedure": (
         lambda d: edit(d, PROC, "last_reviewed:", "purpose_words: {en: [family]}\nlast_reviewed:"),

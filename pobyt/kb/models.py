@@ -182,7 +182,7 @@ class Procedure(StrictModel):
     last_reviewed: dt.date
     related: List[str] = Field(default_factory=list)
     #: The general procedure this one is a kind of ("temporary residence" for the study permit)...
-    part_of: Optional[str] = Field(None, description="procedure id")
+    part_of: Optional[str] = Field(None, description="procedure or topic id")
     #: ...and the words that, said with one of its names, name this one ("trp for study").
     purpose_words: Names = Field(default_factory=Names)
 

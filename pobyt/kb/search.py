@@ -36,22 +36,33 @@ GAP_PENALTY = 0.01
 MAX_GAP_PENALTY = 0.03
 #: Added to a general procedure's score, per purpose word of one of its kinds in the message...
 PURPOSE_BONUS = 0.03
+#: A purpose word must match at least this well: a stem, not an abbreviation ("довго" is "long",
+#: not "довгострокове") nor a typo.
+PURPOSE_MIN_SIMILARITY = 0.9
 #: ...less this per message word between the purpose word and the general name, up to the maximum.
 PURPOSE_DISTANCE_PENALTY = 0.002
 MAX_PURPOSE_DISTANCE_PENALTY = 0.01
+
+
+#: Latin letters that look like Cyrillic ones, typed by people who switch keyboard layouts
+#: ("мiграцiйний" with a Latin "i"): inside a word that has Cyrillic letters they are read as Cyrillic.
+_LOOKALIKES = str.maketrans("aceiopxyk", "асеіорхук")
+_MIXED_WORD = re.compile(r"\w*[а-яіїєґ]\w*", re.UNICODE)
 
 
 def normalise(text: str) -> str:
     """Lower-cases ``text`` and removes diacritics from Latin letters ("útočisko" -> "utocisko").
 
     Cyrillic letters keep their marks: "й" and "ї" are letters of their own, not accented ones.
+    Latin look-alike letters inside a Cyrillic word become Cyrillic ("мiграцiйний").
     """
     result = []
     for char in unicodedata.normalize("NFC", text.lower()):
         if "a" <= unicodedata.normalize("NFD", char)[0] <= "z" and not ("a" <= char <= "z"):
             char = unicodedata.normalize("NFD", char)[0]
         result.append(char)
-    return "".join(result).replace("ё", "е")
+    text = "".join(result).replace("ё", "е")
+    return _MIXED_WORD.sub(lambda m: m.group().translate(_LOOKALIKES), text)
 
 
 def tokens(text: str) -> List[str]:
@@ -143,7 +154,7 @@ class KnowledgeBaseSearch:
         # each token lists the entries that use it: a message is compared with few candidates.
         self._vocabulary: Dict[str, set] = {}
         self._entries_by_token: Dict[str, List[int]] = {}
-        # General procedure id -> (kind of it, its purpose words as token tuples with the word).
+        # General procedure or topic id -> (kind of it, its purpose words as token tuples with the word).
         self._purposes: Dict[str, List[Tuple[str, Tuple[str, ...], str]]] = {}
         for proc in kb.procedures.values():
             names: List[Tuple[str, str]] = [(lang, proc.title.get(lang)) for lang in LANGUAGES]
@@ -232,8 +243,12 @@ class KnowledgeBaseSearch:
         "trp for study" names temporary residence (an alias) and a purpose word of the study
         permit: the study permit then scores a little above temporary residence, and spans both.
         """
+        named = list(best.values())
         for (kind, parent_id), parent in list(best.items()):
-            if kind != "procedure":
+            # A general name read inside a longer one ("побут" in "толерований побут") is not named.
+            if kind not in ("procedure", "topic") or any(
+                parent.words < other.words and other.score >= parent.score - PURPOSE_BONUS for other in named
+            ):
                 continue
             # Per kind: the message positions its purpose words matched, and their bonus. Several
             # purposes may be named ("my wife has a work permit, I want to join her"): the kind with
@@ -242,7 +257,7 @@ class KnowledgeBaseSearch:
             for child_id, word_tokens, word in self._purposes.get(parent_id, ()):
                 score, used = _aligned(len(spanned), word_tokens, similarities)
                 positions, bonus, words = found.get(child_id, (set(), 0.0, []))
-                if score < THRESHOLD or parent.words & set(used) or positions & set(used):
+                if score < PURPOSE_MIN_SIMILARITY or parent.words & set(used) or positions & set(used):
                     continue
                 distance = min(abs(p - q) for p in used for q in parent.words) - 1
                 penalty = min(PURPOSE_DISTANCE_PENALTY * max(distance, 0), MAX_PURPOSE_DISTANCE_PENALTY)

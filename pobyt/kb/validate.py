@@ -122,8 +122,9 @@ def _check_procedure(proc: Procedure, kb: KnowledgeBase, file: str, today: dt.da
         if other not in kb.procedures:
             yield Problem(file, f"related[{index}]", f"unknown procedure '{other}'")
     has_purpose = any(True for _ in proc.purpose_words.all())
-    if proc.part_of is not None and (proc.part_of not in kb.procedures or proc.part_of == proc.id):
-        yield Problem(file, "part_of", f"unknown procedure '{proc.part_of}'")
+    known = proc.part_of in kb.procedures or proc.part_of in kb.topics
+    if proc.part_of is not None and (not known or proc.part_of == proc.id):
+        yield Problem(file, "part_of", f"unknown procedure or topic '{proc.part_of}'")
     if has_purpose != (proc.part_of is not None):
         yield Problem(file, "purpose_words", "part_of and purpose_words go together: give both or neither")
     for index, fee in enumerate(proc.fees):
