@@ -70,7 +70,7 @@ language-eval: $(VENV)/.installed
 	$(PY) scripts/evaluate_language.py
 
 nlu-eval: $(VENV)/.installed $(MODEL)
-	$(PY) scripts/evaluate_nlu.py --report-only tests/nlu_fresh
+	$(PY) scripts/evaluate_nlu.py --report-only tests/nlu_blind4
 
 test: lint kb-check validate pytest language-eval nlu-eval test-stories
 	@echo "make test: all checks passed"
