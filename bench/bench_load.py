@@ -46,12 +46,6 @@ MESSAGES = [
 ]  # fmt: skip
 
 
-#: How the load balancer played by this client routes a conversation's messages: in turn to each
-#: server ("alternate", no sticky sessions: the harder case for the lock and tracker stores) or each
-#: conversation always to the same server ("sticky", by sender). Set from --routing.
-ROUTING = {"alternate": True}
-
-
 @dataclass
 class Result:
     """What one run measured."""
@@ -81,14 +75,18 @@ class Result:
 
 
 async def conversation(
-    session: aiohttp.ClientSession, urls: Sequence[str], sender: str, offset: int, count: int
+    session: aiohttp.ClientSession, urls: Sequence[str], sender: str, offset: int, count: int, alternate: bool
 ) -> Result:
-    """Sends ``count`` messages as ``sender``, to the servers in turn; returns its own measurements."""
+    """Sends ``count`` messages as ``sender``; returns its own measurements.
+
+    ``alternate``: the messages go to the servers in turn (a load balancer without affinity);
+    otherwise all to one server (a load balancer routing by sender).
+    """
     result = Result(servers=len(urls), messages=count)
     sent = result.sent
     for step in range(count):
         text = MESSAGES[(offset + step) % len(MESSAGES)]
-        url = urls[(offset + (step if ROUTING["alternate"] else 0)) % len(urls)]
+        url = urls[(offset + (step if alternate else 0)) % len(urls)]
         start = time.perf_counter()
         try:
             async with session.post(
@@ -109,12 +107,14 @@ async def conversation(
     return result
 
 
-async def drive_conversations(urls: Sequence[str], senders: Sequence[str], messages: int) -> List[Result]:
+async def drive_conversations(
+    urls: Sequence[str], senders: Sequence[str], messages: int, alternate: bool
+) -> List[Result]:
     """Runs all conversations at once from one event loop (a light client: the servers are measured)."""
     timeout = aiohttp.ClientTimeout(total=120)
     connector = aiohttp.TCPConnector(limit=0)  # one connection per conversation and server, as real clients
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        runs = (conversation(session, urls, sender, i, messages) for i, sender in enumerate(senders))
+        runs = (conversation(session, urls, sender, i, messages, alternate) for i, sender in enumerate(senders))
         return list(await asyncio.gather(*runs))
 
 
@@ -149,11 +149,11 @@ def cpu_times() -> Tuple[float, float]:
     return sum(fields) - idle, sum(fields)
 
 
-def run(urls: Sequence[str], conversations: int, messages: int, prefix: str) -> Result:
+def run(urls: Sequence[str], conversations: int, messages: int, prefix: str, alternate: bool = True) -> Result:
     """Drives ``conversations`` concurrent conversations of ``messages`` messages against ``urls``."""
     senders = [f"{prefix}-{i}" for i in range(conversations)]
     start, (busy_before, total_before) = time.perf_counter(), cpu_times()
-    parts = asyncio.run(drive_conversations(urls, senders, messages))
+    parts = asyncio.run(drive_conversations(urls, senders, messages, alternate))
     result = Result(servers=len(urls), messages=conversations * messages, wall_s=time.perf_counter() - start)
     busy_after, total_after = cpu_times()
     result.cpu_busy = (busy_after - busy_before) / max(total_after - total_before, 1.0)
@@ -207,9 +207,9 @@ def main() -> None:
     )
     parser.add_argument("--small", action="store_true", help="5 conversations of 4 messages (a quick check)")
     args = parser.parse_args()
-    ROUTING["alternate"] = args.routing == "alternate"
     if args.small:
         args.conversations, args.messages = 5, 4
+    alternate = args.routing == "alternate"
     results = []
     with running_services() as services, tempfile.TemporaryDirectory(prefix="pobyt-bench-") as tmp:
         env = {**services.env, "POBYT_RATE_LIMIT_PER_MINUTE": "0", "POBYT_TODAY": "2026-11-24"}
@@ -221,11 +221,11 @@ def main() -> None:
             with running_cluster(workdir, PROD_ENDPOINTS, env, count=count, action_servers=actions) as cluster:
                 # Every message to every server first: what a server loads or compiles on first use
                 # (language models, TensorFlow graphs per input shape) is not what is measured.
-                run(cluster.urls, len(MESSAGES), len(MESSAGES), f"warmup{count}")
+                run(cluster.urls, len(MESSAGES), len(MESSAGES), f"warmup{count}", alternate)
                 print(f"{args.conversations} conversations x {args.messages} messages...", file=sys.stderr)
                 rasa = [p for p in cluster.processes if p is not None]
                 before = process_cpu_s(rasa), process_cpu_s(cluster.action_processes)
-                result = run(cluster.urls, args.conversations, args.messages, f"bench{count}")
+                result = run(cluster.urls, args.conversations, args.messages, f"bench{count}", alternate)
                 result.rasa_cpu_s = process_cpu_s(rasa) - before[0]
                 result.actions_cpu_s = process_cpu_s(cluster.action_processes) - before[1]
                 result.action_servers = actions
