@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pobyt.kb.models import DocumentType, GlossaryTerm, KnowledgeBase, Office, Procedure, Source, Topic
+from pobyt.kb.models import DocumentType, GlossaryTerm, KnowledgeBase, Office, Procedure, Question, Source, Topic
 from pobyt.kb.problems import Problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -94,6 +94,7 @@ def load_with_problems(knowledge_dir: Optional[Path] = None) -> Tuple[Optional[K
         "topics": {},
         "terms": {},
         "procedures": {},
+        "questions": {},
     }
     files: Dict[str, str] = {}
 
@@ -143,10 +144,27 @@ def load_with_problems(knowledge_dir: Optional[Path] = None) -> Tuple[Optional[K
                 problems.append(Problem(rel(path), "id", f"id '{parsed.id}' does not match the file name"))
             add("procedures", parsed, rel(path), "")
 
+    # Question entries: any number of files under questions/, each a list under "questions".
+    for path in sorted((root / "questions").glob("*.yml")):
+        data, read_problems = _read_yaml(path, root)
+        problems += read_problems
+        if read_problems:
+            continue
+        entries = data.get("questions") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            problems.append(Problem(rel(path), "questions", "expected a list under 'questions'"))
+            continue
+        for index, entry in enumerate(entries):
+            parsed, parse_problems = _parse(Question, entry, rel(path), f"questions[{index}]")
+            problems += parse_problems
+            if parsed is not None:
+                add("questions", parsed, rel(path), f"questions[{index}]")
+
     if not items["procedures"] or not items["sources"]:
         return None, problems
     kb = KnowledgeBase(
         procedures=items["procedures"],
+        questions=items["questions"],
         topics=items["topics"],
         glossary=items["terms"],
         offices=items["offices"],

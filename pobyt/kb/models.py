@@ -286,10 +286,32 @@ class GlossaryTerm(StrictModel):
     procedures: List[str] = Field(default_factory=list, description="procedures whose title uses the term")
 
 
+class Question(StrictModel):
+    """A recurring specific question with its short, cited answer ("can I work on temporary protection?").
+
+    The answer leads the reply; it states the conditions it rests on. ``variants`` are other ways
+    people ask it (retrieval reads them with the question and the answer, so they are examples,
+    not a closed list).
+    """
+
+    id: str = Field(..., regex=ID_PATTERN)
+    procedure: Optional[str] = Field(None, description="the procedure the question is about, if one")
+    procedures: List[str] = Field(default_factory=list, description="other procedures it also answers for")
+    aspect: Optional[Aspect] = None
+    question: Text
+    variants: Names = Field(default_factory=Names)
+    answer: Text
+    review: List[ReviewFlag] = Field(default_factory=list)
+    sources: List[SourceRef] = Field(..., min_items=1)
+    last_reviewed: dt.date
+    related: List[str] = Field(default_factory=list, description="procedure ids offered as next questions")
+
+
 class KnowledgeBase(StrictModel):
     """The whole knowledge base, indexed by id."""
 
     procedures: Dict[str, Procedure]
+    questions: Dict[str, Question] = Field(default_factory=dict)
     topics: Dict[str, Topic] = Field(default_factory=dict)
     glossary: Dict[str, GlossaryTerm] = Field(default_factory=dict)
     offices: Dict[str, Office]

@@ -9,19 +9,21 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from pydantic import BaseModel
 
-from pobyt.kb.loader import load_with_problems
-from pobyt.kb.models import LANGUAGES, DocumentType, KnowledgeBase, Names, Office, Procedure, ReviewFlag
+from pobyt.kb.loader import default_knowledge_dir, load_with_problems
+from pobyt.kb.models import LANGUAGES, DocumentType, KnowledgeBase, Names, Office, Procedure, Question, ReviewFlag
 from pobyt.kb.numbers import amount_forms, date_numbers, numbers_in_source, numbers_in_text
 from pobyt.kb.problems import Problem, Severity
 from pobyt.kb.required import REQUIRED_OFFICES, REQUIRED_PROCEDURES
 from pobyt.kb.search import normalise
+from pobyt.kb.source_coverage import check_source_coverage
 from pobyt.kb.translations import check_translations
 from pobyt.kb.walk import entries, texts, walk
 
 #: Keys whose values are ids or metadata, not text shown to people: their numbers are not facts.
 _NOT_FACTS = {"id", "category", "document", "confirm_with", "where_to_apply", "related", "reason",
               "sources", "last_reviewed", "optional", "working_days", "official_translation",
-              "legalisation", "aliases", "choice_label", "part_of", "purpose_words"}  # fmt: skip
+              "legalisation", "aliases", "choice_label", "part_of", "purpose_words", "variants",
+              "procedure", "procedures", "aspect"}  # fmt: skip
 
 
 @dataclass
@@ -89,7 +91,7 @@ class _SourceTexts:
                 self.numbers[source.id] = numbers_in_source(path.read_text(encoding="utf-8"))
 
 
-def _check_numbers(item: Procedure | Office | DocumentType, file: str, sources: _SourceTexts) -> Iterator[Problem]:
+def _check_numbers(item: Procedure | Office | DocumentType | Question, file: str, sources: _SourceTexts) -> Iterator[Problem]:
     cited = [ref.source for ref in item.sources if ref.source in sources.numbers]
     if not cited:
         return
@@ -136,6 +138,24 @@ def _check_procedure(proc: Procedure, kb: KnowledgeBase, file: str, today: dt.da
         yield from _check_review(flag, kb, file, f"review[{index}]")
     if proc.validity and proc.validity.valid_until and proc.validity.valid_until < today:
         yield Problem(file, "validity.valid_until", f"{proc.validity.valid_until} has passed", Severity.warning)
+
+
+def _check_question(question: Question, kb: KnowledgeBase, file: str) -> Iterator[Problem]:
+    prefix = f"questions[{question.id}]"
+    for index, ref in enumerate(question.sources):
+        if ref.source not in kb.sources:
+            yield Problem(file, f"{prefix}.sources[{index}].source", f"unknown source '{ref.source}'")
+    named = [("procedure", question.procedure)] if question.procedure else []
+    named += [(f"procedures[{i}]", p) for i, p in enumerate(question.procedures)]
+    named += [(f"related[{i}]", p) for i, p in enumerate(question.related)]
+    for field_path, proc_id in named:
+        if proc_id not in kb.procedures:
+            yield Problem(file, f"{prefix}.{field_path}", f"unknown procedure '{proc_id}'")
+    for index, flag in enumerate(question.review):
+        yield from _check_review(flag, kb, file, f"{prefix}.review[{index}]")
+    for language in LANGUAGES:
+        if not question.variants.get(language):
+            yield Problem(file, f"{prefix}.variants.{language}", "no variants in this language")
 
 
 def _check_office(office: Office, kb: KnowledgeBase, file: str, index: int) -> Iterator[Problem]:
@@ -202,6 +222,7 @@ def validate(
     required_procedures: Sequence[str] = REQUIRED_PROCEDURES,
     required_offices: Sequence[str] = REQUIRED_OFFICES,
     require_translations: bool = True,
+    require_source_coverage: bool = True,
 ) -> Report:
     """Validates the knowledge base and returns every problem found.
 
@@ -213,6 +234,8 @@ def validate(
         required_offices: office ids that must exist.
         require_translations: a missing Ukrainian or Russian text (or alias list) is an error;
             otherwise it only lowers the coverage.
+        require_source_coverage: every fact-bearing paragraph of the sources must be covered by an
+            entry or left out with a reason (``knowledge/coverage/``; checked when the sources exist).
 
     Returns:
         A :class:`Report` with problems (errors and warnings), coverage and counts.
@@ -255,6 +278,14 @@ def validate(
                 problems.append(
                     Problem(file, f"documents[{index}].sources[{ref_index}]", f"unknown source '{ref.source}'")
                 )
+    for question in kb.questions.values():
+        file = kb.files[f"questions:{question.id}"]
+        problems += _check_question(question, kb, file)
+        if texts:
+            problems += (
+                Problem(p.file, f"questions[{question.id}].{p.field}", p.message)
+                for p in _check_numbers(question, file, texts)
+            )
     problems += _check_aliases(kb)
     problems += _check_topics(kb)
     if sources_checked:
@@ -265,6 +296,8 @@ def validate(
         for source in kb.sources.values():
             if not (Path(sources_dir) / source.file).exists():
                 problems.append(Problem(kb.files[f"sources:{source.id}"], source.id, f"file {source.file} not found"))
+        if require_source_coverage:
+            problems += check_source_coverage(kb, Path(knowledge_dir or default_knowledge_dir()), Path(sources_dir))
 
     problems += check_translations(kb, require_aliases=require_translations)
     coverage = _coverage(kb)
@@ -276,6 +309,7 @@ def validate(
         "offices": len(kb.offices),
         "documents": len(kb.documents),
         "topics": len(kb.topics),
+        "questions": len(kb.questions),
         "sources": len(kb.sources),
         "glossary terms": len(kb.glossary),
     }

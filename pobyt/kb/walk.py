@@ -38,6 +38,7 @@ def entries(kb: KnowledgeBase) -> List[Tuple[str, str, BaseModel]]:
     """Returns ``(file, field prefix, entry)`` for every entry that holds human-readable text."""
     result: List[Tuple[str, str, BaseModel]] = []
     result += [(kb.files[f"procedures:{i}"], "", p) for i, p in kb.procedures.items()]
+    result += [(kb.files[f"questions:{i}"], f"questions[{i}].", q) for i, q in kb.questions.items()]
     for kind, items in (("offices", kb.offices), ("documents", kb.documents), ("topics", kb.topics),
                         ("sources", kb.sources)):  # fmt: skip
         for index, (item_id, item) in enumerate(items.items()):
