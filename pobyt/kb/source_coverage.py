@@ -91,7 +91,7 @@ def _read(path: Path) -> Optional[dict]:
 
 
 def _coverage_entries(knowledge_dir: Path, source_id: str) -> Optional[List[tuple]]:
-    """Returns ``(file, index, entry)`` from the source's coverage files; None when there is none or one is unreadable."""
+    """Returns ``(file, index, entry)`` of the source's coverage files (None: no file, or one is unreadable)."""
     folder = knowledge_dir / "coverage"
     paths = sorted({*folder.glob(f"{source_id}.yml"), *folder.glob(f"{source_id}.*.yml")})
     found: List[tuple] = []
@@ -136,7 +136,8 @@ def check_source_coverage(kb: KnowledgeBase, knowledge_dir: Path, sources_dir: P
                     yield Problem(file, f"{where}.covered_by", f"unknown entry '{reference}'")
         for para_id, paragraph in paragraphs.items():
             if para_id not in listed:
-                yield Problem(f"knowledge/coverage/{source.id}.yml", "", f"paragraph {para_id} is neither covered nor left out: {paragraph.text[:80]!r}")
+                message = f"paragraph {para_id} is neither covered nor left out: {paragraph.text[:80]!r}"
+                yield Problem(f"knowledge/coverage/{source.id}.yml", "", message)
 
 
 def skeleton(kb: KnowledgeBase, knowledge_dir: Path, sources_dir: Path, source_id: str) -> str:

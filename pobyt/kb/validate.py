@@ -91,7 +91,9 @@ class _SourceTexts:
                 self.numbers[source.id] = numbers_in_source(path.read_text(encoding="utf-8"))
 
 
-def _check_numbers(item: Procedure | Office | DocumentType | Question, file: str, sources: _SourceTexts) -> Iterator[Problem]:
+def _check_numbers(
+    item: Procedure | Office | DocumentType | Question, file: str, sources: _SourceTexts
+) -> Iterator[Problem]:
     cited = [ref.source for ref in item.sources if ref.source in sources.numbers]
     if not cited:
         return
