@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -35,8 +35,29 @@ def latest_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+def answer_instead(tracker: Tracker) -> Optional[conversation.Reply]:
+    """Returns the answer to the latest message when it names something in the knowledge base.
+
+    Greetings, thanks, goodbyes, feedback, "yes"/"no", the menu and language choices must not
+    swallow a question ("thanks, and can I work on temporary protection?"): when the message names a
+    procedure, topic or office, or a question entry answers it, it is answered as a question, with
+    the best aspect intent of the ranking as the aspect asked.
+    """
+    text = latest_text(tracker)
+    entities = tracker.latest_message.get("entities") or []
+    if not conversation.names_knowledge(text, entities):
+        return None
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    aspect_intent = next((i.get("name") for i in ranking if conversation.aspect_of_intent(i.get("name"))), None)
+    return conversation.answer_question(text, aspect_intent, entities, current_slots(tracker))
+
+
 class LanguageAwareAction(Action):
-    """Base of the actions that reply in the conversation's language; ``name()`` stays abstract."""
+    """Base of the actions that reply in the conversation's language; ``name()`` stays abstract.
+
+    A message that names something in the knowledge base is answered as a question instead
+    (:func:`answer_instead`), whatever small-talk intent it was classified as.
+    """
 
     @abstractmethod
     def name(self) -> str:
@@ -50,6 +71,11 @@ class LanguageAwareAction(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Sends the replies and keeps the ``language`` slot up to date."""
+        instead = answer_instead(tracker)
+        if instead is not None:
+            for answer in instead.answers:
+                send(dispatcher, answer)
+            return changed_slots(tracker, instead.slots)
         language = conversation.conversation_language(latest_text(tracker), current_slots(tracker))
         for answer in self.replies(language, tracker):
             send(dispatcher, answer)
@@ -122,7 +148,9 @@ class ActionGreet(LanguageAwareAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Greets; the disclaimer counts as shown for the rest of the conversation."""
-        return [*await super().run(dispatcher, tracker, domain), SlotSet("disclaimer_shown", True)]
+        events = await super().run(dispatcher, tracker, domain)
+        shown = any(e.get("name") == "disclaimer_shown" for e in events)
+        return events if shown else [*events, SlotSet("disclaimer_shown", True)]
 
 
 class ActionHelp(LanguageAwareAction):
@@ -232,7 +260,15 @@ class ActionChooseLanguage(ReplyAction):
         return "action_choose_language"
 
     def reply(self, tracker: Tracker) -> conversation.Reply:
-        """Confirms the chosen language or offers buttons (sets ``language``/``language_locked``)."""
+        """Confirms the chosen language or offers buttons (sets ``language``/``language_locked``).
+
+        A question that only mentions a language ("can I speak English at the office?") is answered.
+        """
+        entities = tracker.latest_message.get("entities") or []
+        if not any(e.get("entity") == "language" and e.get("confidence") is None for e in entities):
+            instead = answer_instead(tracker)
+            if instead is not None:
+                return instead
         return conversation.language_choice(
             latest_text(tracker), tracker.latest_message.get("entities") or [], current_slots(tracker)
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from pobyt.kb.models import (
     Aspect,
@@ -108,7 +108,8 @@ def human_contacts(kb: KnowledgeBase, language: str, text: str = "") -> str:
     return "; ".join(contacts)
 
 
-def _review_lines(flags: Iterable[ReviewFlag], kb: KnowledgeBase, language: str) -> List[str]:
+def review_lines(flags: Iterable[ReviewFlag], kb: KnowledgeBase, language: str) -> List[str]:
+    """Returns one warning line per review flag (fact likely changed, or sources disagree), each once."""
     lines: List[str] = []
     for flag in flags:
         contacts = _join_or(
@@ -121,7 +122,8 @@ def _review_lines(flags: Iterable[ReviewFlag], kb: KnowledgeBase, language: str)
     return lines
 
 
-def _source_line(kb: KnowledgeBase, refs: Sequence[SourceRef], language: str, reviewed: Optional[dt.date]) -> str:
+def source_line(kb: KnowledgeBase, refs: Sequence[SourceRef], language: str, reviewed: Optional[dt.date]) -> str:
+    """Returns the "Source: ... (as of ...). Checked on ..." line for ``refs``."""
     parts = []
     for ref in refs:
         source = kb.sources.get(ref.source)
@@ -219,7 +221,11 @@ def _aspect_body(kb: KnowledgeBase, proc: Procedure, aspect: str, language: str,
     if aspect == "steps":
         if not proc.steps:
             return []
-        return [say("heading.steps", lang), *(f"{i}. {s.get(lang)}" for i, s in enumerate(proc.steps, 1))]
+        # Steps hold only under the procedure's conditions ("nothing to apply for" is true only for a
+        # child with a Slovak parent): say them first, so nobody acts on steps that do not apply.
+        conditions = [say("heading.applies_if", lang), *_bullets(c.get(lang) for c in proc.conditions)]
+        steps = [say("heading.steps", lang), *(f"{i}. {s.get(lang)}" for i, s in enumerate(proc.steps, 1))]
+        return (conditions if proc.conditions else []) + steps
     if aspect == "eligibility":
         return (
             [say("heading.eligibility", lang), *_bullets(c.get(lang) for c in proc.conditions)]
@@ -276,7 +282,7 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
     proc = kb.procedures[procedure_id]
     title = proc.title.get(language)
     header = f"{title} ({proc.official_name})" if proc.official_name else title
-    body = _aspect_body(kb, proc, aspect, language, today)
+    body, source_proc = aspect_body_inherited(kb, proc, aspect, language, today)
     data = {"procedure": proc.id, "aspect": aspect, "language": language, "sources": []}
     if not body:
         text = "\n".join(
@@ -290,8 +296,8 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
     lines = [
         header,
         *body,
-        *_review_lines(_aspect_flags(kb, proc, aspect), kb, language),
-        _source_line(kb, proc.sources, language, proc.last_reviewed),
+        *review_lines(_aspect_flags(kb, source_proc, aspect), kb, language),
+        source_line(kb, source_proc.sources, language, source_proc.last_reviewed),
     ]
     offices = proc.where_to_apply if aspect in ("where", "contacts") else []
     # An overview offers the related procedures (after temporary protection: the transition).
@@ -302,9 +308,30 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
     ]
     if aspect in ("overview", "eligibility") and proc.id in CHECK_OF_PROCEDURE:
         buttons.append(Button(say("button.check", language), f"/check_{CHECK_OF_PROCEDURE[proc.id]}"))
+    if source_proc is not proc:
+        data["inherited_from"] = source_proc.id
     return Answer(
-        "\n".join(lines), buttons, data={**data, "sources": _source_ids(proc.sources), "offices": list(offices)}
+        "\n".join(lines), buttons, data={**data, "sources": _source_ids(source_proc.sources), "offices": list(offices)}
     )
+
+
+def aspect_body_inherited(
+    kb: KnowledgeBase, proc: Procedure, aspect: str, language: str, today: dt.date
+) -> Tuple[List[str], Procedure]:
+    """Returns the lines answering ``aspect`` and the procedure they come from.
+
+    A kind of a general procedure (``part_of``) that says nothing about the aspect inherits the
+    general procedure's answer, labelled as the general rule ("For temporary residence in
+    general:"), so "how long does family reunion take" gets the 30 to 90 days of temporary residence.
+    """
+    body = _aspect_body(kb, proc, aspect, language, today)
+    parent = kb.procedures.get(proc.part_of or "")
+    if body or parent is None or aspect == "overview":
+        return body, proc
+    inherited = _aspect_body(kb, parent, aspect, language, today)
+    if not inherited:
+        return body, proc
+    return [say("general_rule", language, title=parent.title.get(language)), *inherited], parent
 
 
 def _source_ids(refs: Sequence[SourceRef]) -> List[str]:
@@ -327,8 +354,8 @@ def render_office(kb: KnowledgeBase, office_id: str, language: str) -> Answer:
     if contacts:
         lines.append(", ".join(contacts))
     flags = office.review + [loc.review for loc in office.locations if loc.review]
-    lines += _review_lines(flags, kb, language)
-    lines.append(_source_line(kb, office.sources, language, None))
+    lines += review_lines(flags, kb, language)
+    lines.append(source_line(kb, office.sources, language, None))
     data = {"office": office.id, "aspect": "contacts", "language": language, "sources": _source_ids(office.sources)}
     return Answer("\n".join(lines), data=data)
 

@@ -22,11 +22,13 @@ from pobyt.answers import (
 )
 from pobyt.checks.registry import CHECKS
 from pobyt.checks.text import say as check_say
+from pobyt.engine.respond import aspect_of_facts, best_question, direct_facts, lead_lines, render_question
+from pobyt.engine.retrieval import analyse, fact_index
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.kb.models import Category, KnowledgeBase
 from pobyt.language import choose_language
 from pobyt.messages import DEFAULT_LANGUAGE, language_or_default, say
-from pobyt.recognition import search_index
+from pobyt.recognition import recognise, search_index
 
 #: Two matches closer than this are equally good: the person is asked which one is meant.
 AMBIGUITY_MARGIN = 0.01
@@ -135,16 +137,19 @@ def answer_question(
     kb: Optional[KnowledgeBase] = None,
     on: Optional[dt.date] = None,
 ) -> Reply:
-    """Answers a question about an aspect of a procedure (or about an office).
+    """Answers a question: the facts that answer it first, then the aspect asked, sources and buttons.
 
-    The procedure is, in order: the one a button named, the one the message names (entities from
-    the NLU component), or the one discussed before (follow-ups such as "and how much is it?").
-    When a topic or several equally good procedures fit, the person is asked which one with
-    buttons. An office named without a procedure gets the office's contacts.
+    In order: a question entry that answers the message (the answer engine, :mod:`pobyt.engine`);
+    a topic or several equally good procedures: the person is asked which one, with buttons; an
+    office named without a procedure: its contacts; else the procedure (named by a button, by the
+    message, or discussed before: follow-ups such as "and how much is it?") with the statements that
+    match what is asked about it leading its aspect block. Nothing recognised: the best matches as
+    buttons and a person to ask.
     """
     kb = kb or get_knowledge_base()
     language = conversation_language(text, slots)
-    aspect = aspect_of_intent(intent) or slots.get("aspect") or "overview"
+    intent_aspect = aspect_of_intent(intent)
+    aspect = intent_aspect or slots.get("aspect") or "overview"
     new_slots: Dict[str, Any] = {
         "language": language,
         "aspect": aspect,
@@ -154,7 +159,21 @@ def answer_question(
     def reply(*answers: Answer) -> Reply:
         return Reply(_with_disclaimer(list(answers), new_slots, language), new_slots)
 
+    # The NLU component recognises names in production; callers without it (tests, the staff console) get the same.
+    entities = list(entities) or (recognise(text, kb) if text else [])
     subject = decide_subject(entities, kb)
+    named = subject.id if subject is not None and subject.kind == "procedure" else None
+    # A button's entity has no confidence: the person chose exactly that; no search on top.
+    pressed = any(e.get("confidence") is None for e in entities if e.get("entity") in ("procedure", "topic", "office"))
+    asked = _without_names(text, entities)
+    if text and not pressed:
+        context = named or (slots.get("procedure") if subject is None else None)
+        found = best_question(kb, asked, context, intent_aspect, strict=named is not None)
+        if found is not None and found.question is not None:
+            question = found.question
+            new_slots["procedure"] = question.procedure or slots.get("procedure")
+            new_slots["aspect"] = question.aspect.value if question.aspect else aspect
+            return reply(render_question(kb, question, language))
     if subject is not None and subject.kind == "topic":
         topic = kb.topics[subject.id]
         return reply(render_choice(kb, topic.procedures, topic.question.get(language), aspect, language))
@@ -165,9 +184,44 @@ def answer_question(
         return reply(render_office(kb, subject.id, language))
     procedure_id = subject.id if subject is not None else slots.get("procedure")
     if procedure_id not in kb.procedures:
-        return reply(Answer(say("which_procedure", language), data={"language": language}))
+        suggested = suggestions(kb, text)
+        common = [p for p in MENU_PROCEDURES if p in kb.procedures] if intent_aspect else []
+        choices = suggested or common
+        if not choices:
+            return reply(fallback(text, language, kb))
+        question = say("did_you_mean" if suggested else "which_procedure", language)
+        answer = render_choice(kb, choices, question, aspect, language)
+        answer.buttons.append(Button(say("button.human", language), "/ask_human"))
+        return reply(answer)
     new_slots["procedure"] = procedure_id
-    return reply(render_aspect(kb, procedure_id, aspect, language, on or today()))
+    leading = direct_facts(kb, asked, procedure_id) if text and not pressed else []
+    if leading and intent_aspect is None:
+        aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
+    answer = render_aspect(kb, procedure_id, aspect, language, on or today())
+    if leading and any(f.aspect != aspect for f in leading):
+        head, *rest = answer.text.split("\n")
+        answer.text = "\n".join([head, *lead_lines(leading, language), *rest])
+        answer.data["facts"] = [f.id for f in leading]
+    return reply(answer)
+
+
+def _without_names(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
+    """Returns ``text`` without the words that named procedures, topics or offices: what is asked about them.
+
+    "do I have to come in person for family reunion" asks "come in person" about family reunion;
+    a question entry or a statement must match that part, not merely the name.
+    """
+    spans = sorted(
+        (e["start"], e["end"])
+        for e in entities
+        if e.get("entity") in ("procedure", "topic", "office") and isinstance(e.get("start"), int) and e.get("end")
+    )
+    kept, position = [], 0
+    for start, end in spans:
+        kept.append(text[position:start] if start > position else "")
+        position = max(position, end)
+    kept.append(text[position:])
+    return " ".join(kept)
 
 
 @dataclass(frozen=True)
@@ -205,6 +259,17 @@ def decide_subject(entities: Sequence[Mapping[str, Any]], kb: KnowledgeBase) -> 
     return None
 
 
+def names_knowledge(text: str, entities: Sequence[Mapping[str, Any]], kb: Optional[KnowledgeBase] = None) -> bool:
+    """True when a typed message names a procedure, topic or office, or a question entry answers it."""
+    if not text:
+        return False
+    kb = kb or get_knowledge_base()
+    entities = entities or recognise(text, kb)
+    if any(e.get("entity") in ("procedure", "topic", "office") for e in entities):
+        return True
+    return best_question(kb, _without_names(text, entities), None, None) is not None
+
+
 def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
     """Returns the help menu: what the assistant can do, the topics, and a few buttons."""
     kb = kb or get_knowledge_base()
@@ -221,15 +286,32 @@ def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
 
 
 def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
-    """Answers a message that was not understood: best knowledge-base matches, else a human."""
+    """Answers a message that was not understood: a question entry, else the best matches and a person.
+
+    Nothing dead-ends: up to three procedures the message may be about are offered as buttons,
+    together with the contacts of people who can help.
+    """
     kb = kb or get_knowledge_base()
-    matches = [m for m in search_index(kb).match(text) if m.kind == "procedure"][:3]
-    if matches:
-        buttons = [Button(kb.procedures[m.id].title.get(language), aspect_payload("overview", m.id)) for m in matches]
-        return Answer(
-            say("did_you_mean", language), buttons, {"choices": [m.id for m in matches], "language": language}
-        )
+    found = best_question(kb, _without_names(text, recognise(text, kb)), None, None) if text else None
+    if found is not None and found.question is not None:
+        return render_question(kb, found.question, language)
+    choices = suggestions(kb, text)
+    contacts = say("human", language, contacts=human_contacts(kb, language, text))
+    if choices:
+        buttons = [Button(kb.procedures[p].title.get(language), aspect_payload("overview", p)) for p in choices]
+        buttons.append(Button(say("button.human", language), "/ask_human"))
+        text_lines = [say("did_you_mean", language), contacts]
+        return Answer("\n".join(text_lines), buttons, {"choices": choices, "language": language})
     return human_help(language, kb, say("fallback", language), text)
+
+
+def suggestions(kb: KnowledgeBase, text: str, limit: int = 3) -> List[str]:
+    """Returns up to ``limit`` procedures a message may be about: named ones first, then by its words."""
+    found = [m.id for m in search_index(kb).match(text) if m.kind == "procedure"]
+    for hit in fact_index(kb).search(analyse(text), limit=30):
+        if hit.fact.procedure and hit.coverage >= 0.3:
+            found.append(hit.fact.procedure)
+    return list(dict.fromkeys(found))[:limit]
 
 
 def human_help(language: str, kb: Optional[KnowledgeBase] = None, intro: str = "", text: str = "") -> Answer:

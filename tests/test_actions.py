@@ -143,13 +143,24 @@ async def test_human_gives_the_helpline(make_tracker, dispatcher):
     assert dispatcher.messages[0]["text"] == "A person can help you: IOM MIC (0850 211 478, mic@iom.int)"
 
 
+async def test_a_fallback_message_that_names_a_procedure_is_answered(make_tracker, dispatcher):
+    await run(ActionFallback(), dispatcher, make_tracker("blah temporary protection blah", "nlu_fallback", slots=SEEN))
+    (answer,) = dispatcher.messages
+    assert answer["text"].startswith("Temporary protection (Dočasné útočisko)\nProtection for people fleeing Ukraine.")
+    assert answer["custom"]["pobyt"]["procedure"] == "temporary_protection"
+
+
 async def test_fallback_offers_the_closest_procedures_or_a_human(make_tracker, dispatcher):
-    await run(ActionFallback(), dispatcher, make_tracker("blah temporary protection blah", "nlu_fallback"))
+    from pobyt.conversation import fallback
+
+    first = fallback("blah temporary protection blah", "en")
+    assert first.text == "Did you mean one of these?\nA person can help you: IOM MIC (0850 211 478, mic@iom.int)"
+    first = {"text": first.text, "buttons": [{"title": b.title, "payload": b.payload} for b in first.buttons]}
     await run(ActionFallback(), dispatcher, make_tracker("what is the weather", "nlu_fallback"))
-    first, second = dispatcher.messages
-    assert first["text"] == "Did you mean one of these?"
+    (second,) = dispatcher.messages
     assert first["buttons"] == [
-        {"title": "Temporary protection", "payload": '/ask_overview{"procedure": "temporary_protection"}'}
+        {"title": "Temporary protection", "payload": '/ask_overview{"procedure": "temporary_protection"}'},
+        {"title": "Talk to a person", "payload": "/ask_human"},
     ]
     assert second["text"] == "\n".join(
         [say("fallback", "en"), "A person can help you: IOM MIC (0850 211 478, mic@iom.int)"]

@@ -1,0 +1,155 @@
+"""Decides which facts answer a message, and composes the reply: the direct answer first.
+
+A reply leads with the one to three facts that answer the question (a question entry's answer, or
+the statements of the procedure that match the question's words), then the procedure's block for the
+aspect asked when that helps, then source and date, then buttons for the natural next questions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from pobyt.answers import (
+    BULLET,
+    CHECK_OF_PROCEDURE,
+    Answer,
+    Button,
+    aspect_payload,
+    review_lines,
+    source_line,
+)
+from pobyt.engine.facts import Fact
+from pobyt.engine.retrieval import Hit, analyse, fact_index
+from pobyt.kb.models import KnowledgeBase, Question
+from pobyt.messages import say
+
+#: A question entry answers a message when its adjusted coverage reaches this.
+QUESTION_THRESHOLD = 0.62
+#: A question entry must share at least this many words with the message.
+MIN_MATCHED_WORDS = 2
+#: Added to a question entry's coverage when it is about the procedure the message names...
+SAME_PROCEDURE_BONUS = 0.15
+#: ...and taken off when the message names another procedure.
+OTHER_PROCEDURE_PENALTY = 0.3
+#: Added when the entry answers the aspect the intent asks about.
+SAME_ASPECT_BONUS = 0.08
+#: A procedure's statement is a direct answer when it covers this much of the message's other words.
+FACT_THRESHOLD = 0.6
+#: At most this many statements lead a reply.
+MAX_DIRECT_FACTS = 3
+#: Aspects whose whole block follows the direct answer (short lists the person usually wants whole).
+ASPECT_ORDER = ("overview", "eligibility", "documents", "fees", "where", "steps", "processing_time", "deadlines")
+
+
+@dataclass
+class Found:
+    """What the engine found for a message: a question entry, or direct facts of a procedure."""
+
+    question: Optional[Question] = None
+    score: float = 0.0
+    facts: List[Fact] = field(default_factory=list)
+
+
+def related(kb: KnowledgeBase, question: Question, procedure_id: Optional[str]) -> bool:
+    """True when ``question`` is about ``procedure_id``, its general procedure or one of its kinds."""
+    if procedure_id is None:
+        return False
+    own = {question.procedure, *question.procedures} - {None}
+    family = {procedure_id}
+    proc = kb.procedures.get(procedure_id)
+    if proc is not None and proc.part_of:
+        family.add(proc.part_of)
+    family |= {p.id for p in kb.procedures.values() if p.part_of == procedure_id}
+    return bool(own & family)
+
+
+def best_question(
+    kb: KnowledgeBase, text: str, procedure_id: Optional[str], aspect: Optional[str], strict: bool = False
+) -> Optional[Found]:
+    """Returns the question entry that answers ``text``, or None when none fits well enough.
+
+    Args:
+        kb: the knowledge base.
+        text: the person's message.
+        procedure_id: the procedure the message names or the conversation is about (None: none).
+        aspect: the aspect the intent asks about (None: no aspect intent).
+        strict: the message itself names ``procedure_id``: entries about other procedures lose.
+    """
+    words = analyse(text)
+    if not words:
+        return None
+    best: Optional[Found] = None
+    for hit in fact_index(kb).search(words, limit=8, kinds=("question",)):
+        question = kb.questions.get(hit.fact.id.split(":", 1)[1])
+        if question is None:
+            continue
+        # One word in common is chance ("work", "child"): a question needs two.
+        if hit.matched < MIN_MATCHED_WORDS:
+            continue
+        score = hit.coverage
+        if related(kb, question, procedure_id):
+            score += SAME_PROCEDURE_BONUS
+        elif strict and (question.procedure or question.procedures):
+            score -= OTHER_PROCEDURE_PENALTY
+        if aspect is not None and question.aspect is not None and question.aspect.value == aspect:
+            score += SAME_ASPECT_BONUS
+        if score >= QUESTION_THRESHOLD and (best is None or score > best.score):
+            best = Found(question=question, score=score)
+    return best
+
+
+def direct_facts(kb: KnowledgeBase, text: str, procedure_id: str) -> List[Fact]:
+    """Returns the procedure's statements (its own and its general procedure's) that answer ``text``.
+
+    ``text`` is the message without the words that named the procedure, so the statements are
+    chosen by what is asked about the procedure ("in person", "moved", "child").
+    """
+    words = analyse(text)
+    if not words:
+        return []
+    proc = kb.procedures[procedure_id]
+    scope = [procedure_id, proc.part_of] if proc.part_of else [procedure_id]
+    hits: Sequence[Hit] = fact_index(kb).search(words, limit=6, procedures=scope)
+    chosen = [h.fact for h in hits if h.coverage >= FACT_THRESHOLD and h.fact.kind not in ("summary", "question")]
+    return chosen[:MAX_DIRECT_FACTS]
+
+
+def render_question(kb: KnowledgeBase, question: Question, language: str) -> Answer:
+    """Answers with a question entry: the answer, warnings, source and date, and next-question buttons."""
+    lines = [question.answer.get(language), *review_lines(question.review, kb, language)]
+    lines.append(source_line(kb, question.sources, language, question.last_reviewed))
+    buttons: List[Button] = []
+    procedures = [p for p in dict.fromkeys([question.procedure, *question.procedures, *question.related]) if p]
+    for proc_id in procedures[:3]:
+        if proc_id in kb.procedures:
+            buttons.append(Button(kb.procedures[proc_id].title.get(language), aspect_payload("overview", proc_id)))
+    check = next((CHECK_OF_PROCEDURE[p] for p in procedures if p in CHECK_OF_PROCEDURE), None)
+    if check:
+        buttons.append(Button(say("button.check", language), f"/check_{check}"))
+    buttons.append(Button(say("button.human", language), "/ask_human"))
+    data: Dict[str, Any] = {
+        "question": question.id,
+        "procedure": question.procedure,
+        "aspect": question.aspect.value if question.aspect else None,
+        "language": language,
+        "sources": list(dict.fromkeys(ref.source for ref in question.sources)),
+    }
+    return Answer("\n".join(lines), buttons, data)
+
+
+def lead_lines(facts: Sequence[Fact], language: str) -> List[str]:
+    """Returns the direct-answer lines for ``facts``, each as a bullet."""
+    return [BULLET + fact.text(language) for fact in facts]
+
+
+def aspect_of_facts(facts: Sequence[Fact]) -> Optional[str]:
+    """Returns the aspect most of ``facts`` answer (the first one's on a tie), or None."""
+    aspects = [f.aspect for f in facts if f.aspect]
+    return max(dict.fromkeys(aspects), key=aspects.count) if aspects else None
+
+
+def today_or(value: Optional[dt.date]) -> dt.date:
+    """Returns ``value`` or today's date."""
+    return value or dt.date.today()

@@ -1,0 +1,135 @@
+"""Ranks the knowledge base's facts and question entries for a message (BM25 over lemmas and stems).
+
+One index serves all three languages: each fact is indexed by its text in English, Ukrainian and
+Russian together, and a message is read word by word (Cyrillic words as pymorphy3 lemmas, Latin
+words as Snowball stems), so a message that mixes Ukrainian and Russian still finds its facts.
+Besides BM25's ranking, each hit carries its *coverage*: the share of the message's informative
+words (weighted by how rare they are) that the fact contains. Coverage is what the dialogue's
+thresholds read, because it means the same for a short and a long message.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import bm25s
+import Stemmer
+
+from pobyt.engine.facts import Fact, all_facts
+from pobyt.kb.models import KnowledgeBase
+from pobyt.kb.search import tokens
+
+#: Words that say how a person asks, not what about; they never make a fact relevant.
+QUESTION_WORDS = frozenset(
+    """hi hello hey thanks thank please help question slovakia slovak here now still already also just
+    yes no ok okay так ні да нет ок добре хорошо have has had
+    вітаю привіт добрий день дякую будь ласка допоможіть питання словаччина тут зараз ще вже також
+    здравствуйте привет добрый спасибо пожалуйста помогите вопрос словакия сейчас еще уже тоже""".split()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def analyse(text: str) -> List[str]:
+    """Returns the informative words of ``text``: Cyrillic lemmas, English stems, no stopwords."""
+    words = [t for t in tokens(text) if t not in QUESTION_WORDS]
+    return [_stemmer().stemWord(w) if w.isascii() and w.isalpha() else w for w in words]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A fact found for a message: BM25 score, coverage of the message (0 to 1), words in common."""
+
+    fact: Fact
+    score: float
+    coverage: float
+    matched: int = 0
+
+
+class FactIndex:
+    """A BM25 index of facts; built once per knowledge base (see :func:`fact_index`)."""
+
+    def __init__(self, facts: Sequence[Fact]) -> None:
+        self.facts = list(facts)
+        self._tokens: List[frozenset] = []
+        corpus: List[List[str]] = []
+        for fact in self.facts:
+            # A question entry is found by how it is asked (question and variants), not by its
+            # answer, whose words ("yes", "permit") would make it match unrelated messages.
+            words = analyse(" ".join(fact.search_texts or fact.texts.values()))
+            corpus.append(words or ["_"])
+            self._tokens.append(frozenset(words))
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(corpus, show_progress=False)
+        frequency: Dict[str, int] = {}
+        for words in self._tokens:
+            for word in words:
+                frequency[word] = frequency.get(word, 0) + 1
+        total = len(self.facts)
+        self._idf = {word: math.log(1 + total / count) for word, count in frequency.items()}
+        #: Words no fact contains weigh as much as the rarest known word: they lower coverage.
+        self._unknown_idf = math.log(1 + total)
+        self._by_procedure: Dict[Optional[str], List[int]] = {}
+        for position, fact in enumerate(self.facts):
+            self._by_procedure.setdefault(fact.procedure, []).append(position)
+
+    def weight(self, word: str) -> float:
+        """Returns how informative ``word`` is (inverse document frequency)."""
+        return self._idf.get(word, self._unknown_idf)
+
+    def coverage(self, words: Sequence[str], position: int) -> float:
+        """Returns the share of the weight of ``words`` that the fact at ``position`` contains."""
+        unique = set(words)
+        total = sum(self.weight(w) for w in unique)
+        if not total:
+            return 0.0
+        return sum(self.weight(w) for w in unique if w in self._tokens[position]) / total
+
+    def search(
+        self,
+        words: Sequence[str],
+        limit: int = 10,
+        procedures: Optional[Iterable[Optional[str]]] = None,
+        kinds: Optional[Iterable[str]] = None,
+    ) -> List[Hit]:
+        """Returns the best facts for the analysed ``words``, best first.
+
+        Args:
+            words: the message's words, from :func:`analyse`.
+            limit: how many hits to return at most.
+            procedures: only facts of these procedures (None: all).
+            kinds: only facts of these kinds (``question``, ``conditions``...; None: all).
+        """
+        known = [w for w in words if w in self._idf]
+        if not known:
+            return []
+        scores = self._bm25.get_scores(known)
+        if procedures is None:
+            positions: Iterable[int] = range(len(self.facts))
+        else:
+            positions = [p for proc in dict.fromkeys(procedures) for p in self._by_procedure.get(proc, ())]
+        wanted = set(kinds) if kinds is not None else None
+        candidates = [p for p in positions if scores[p] > 0 and (wanted is None or self.facts[p].kind in wanted)]
+        ranked: List[Tuple[float, int]] = sorted(((float(scores[p]), p) for p in candidates), reverse=True)[:limit]
+        return [Hit(self.facts[p], score, self.coverage(words, p), self.matched(words, p)) for score, p in ranked]
+
+    def matched(self, words: Sequence[str], position: int) -> int:
+        """Returns how many different words of ``words`` the fact at ``position`` contains."""
+        return len(set(words) & self._tokens[position])
+
+
+_INDEXES: Dict[int, Tuple[KnowledgeBase, FactIndex]] = {}
+
+
+def fact_index(kb: KnowledgeBase) -> FactIndex:
+    """Returns the fact index of ``kb``, built on first use and kept for the process."""
+    cached = _INDEXES.get(id(kb))
+    if cached is None or cached[0] is not kb:
+        cached = _INDEXES[id(kb)] = (kb, FactIndex(all_facts(kb)))
+    return cached[1]
