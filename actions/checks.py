@@ -218,8 +218,17 @@ class AskCheckQuestion(Action, ABC):
         return Answer("\n".join(lines), buttons, data)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        """Sends the question in the conversation's language."""
+        """Sends the question in the conversation's language, after the direct answer when there is one.
+
+        A check started by a typed question ("is my protection over in March?") answers that
+        question first when a question entry does, then asks its own first question.
+        """
         language = language_of(tracker)
+        text = latest_text(tracker)
+        if text and _intent(tracker) == f"check_{self.CHECK_ID}":
+            direct = conversation.direct_answer(text, tracker.latest_message.get("entities") or [], language)
+            if direct is not None:
+                send(dispatcher, direct)
         send(dispatcher, self.answer(language, check_answers(self.CHECK_ID, tracker)))
         return [SlotSet("language", language)]
 

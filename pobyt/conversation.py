@@ -16,6 +16,7 @@ from pobyt.answers import (
     Button,
     aspect_payload,
     human_contacts,
+    named_city,
     render_aspect,
     render_choice,
     render_office,
@@ -174,11 +175,14 @@ def answer_question(
             new_slots["procedure"] = question.procedure or slots.get("procedure")
             new_slots["aspect"] = question.aspect.value if question.aspect else aspect
             return reply(render_question(kb, question, language))
-    if subject is not None and subject.kind == "topic":
-        topic = kb.topics[subject.id]
-        return reply(render_choice(kb, topic.procedures, topic.question.get(language), aspect, language))
-    if subject is not None and subject.kind == "choice":
-        return reply(render_choice(kb, subject.choices, None, aspect, language))
+    if subject is not None and subject.kind in ("topic", "choice"):
+        choices = kb.topics[subject.id].procedures if subject.kind == "topic" else list(subject.choices)
+        chosen = choice_made(kb, choices, asked)
+        if chosen is None:
+            question = kb.topics[subject.id].question.get(language) if subject.kind == "topic" else None
+            return reply(render_choice(kb, choices, question, aspect, language))
+        # "my wife is Slovak, ... family reunion": the message already says which one.
+        subject = Subject("procedure", chosen)
     if subject is not None and subject.kind == "office":
         new_slots["office"] = subject.id
         return reply(render_office(kb, subject.id, language))
@@ -194,6 +198,8 @@ def answer_question(
         answer.buttons.append(Button(say("button.human", language), "/ask_human"))
         return reply(answer)
     new_slots["procedure"] = procedure_id
+    if named_city(text) and intent_aspect is None and aspect not in ("where", "contacts"):
+        aspect = new_slots["aspect"] = "where"  # "and in Košice?"
     leading = direct_facts(kb, asked, procedure_id) if text and not pressed else []
     if leading and intent_aspect is None:
         aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
@@ -203,6 +209,29 @@ def answer_question(
         answer.text = "\n".join([head, *lead_lines(leading, language), *rest])
         answer.data["facts"] = [f.id for f in leading]
     return reply(answer)
+
+
+def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:
+    """Returns the one procedure of ``procedure_ids`` the message's own words point to, or None.
+
+    Each procedure is read by its button label, title and aliases in all languages; words every
+    candidate shares do not count. Only a single clear winner is returned.
+    """
+    words = set(analyse(text))
+    if not words:
+        return None
+    vocabularies = {}
+    for proc_id in procedure_ids:
+        proc = kb.procedures[proc_id]
+        names = [getattr(proc.title, lang) for lang in ("en", "uk", "ru")] + [n for _, n in proc.aliases.all()]
+        if proc.choice_label:
+            names += [getattr(proc.choice_label, lang) for lang in ("en", "uk", "ru")]
+        vocabularies[proc_id] = set(analyse(" ".join(names)))
+    shared = set.intersection(*vocabularies.values()) if vocabularies else set()
+    scores = {p: len((vocab - shared) & words) for p, vocab in vocabularies.items()}
+    best = max(scores.values(), default=0)
+    winners = [p for p, score in scores.items() if score == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
 
 
 def _without_names(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
@@ -257,6 +286,16 @@ def decide_subject(entities: Sequence[Mapping[str, Any]], kb: KnowledgeBase) -> 
     if offices:
         return Subject("office", offices[0]["value"])
     return None
+
+
+def direct_answer(text: str, entities: Sequence[Mapping[str, Any]], language: str) -> Optional[Answer]:
+    """Returns a question entry's answer to ``text``, or None when no entry answers it."""
+    kb = get_knowledge_base()
+    entities = list(entities) or recognise(text, kb)
+    named = decide_subject(entities, kb)
+    procedure = named.id if named is not None and named.kind == "procedure" else None
+    found = best_question(kb, _without_names(text, entities), procedure, None, strict=procedure is not None)
+    return render_question(kb, found.question, language) if found is not None and found.question else None
 
 
 def names_knowledge(text: str, entities: Sequence[Mapping[str, Any]], kb: Optional[KnowledgeBase] = None) -> bool:
