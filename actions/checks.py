@@ -26,6 +26,7 @@ from actions.actions import current_slots, latest_text, send
 from pobyt import conversation
 from pobyt.answers import Answer, Button
 from pobyt.checks import CHECKS, AnswerKind, Question, decide, get_check, parse_answer, relevant_answers, render_result
+from pobyt.checks.parsing import answers_in_message
 from pobyt.checks.text import question_options, question_text, say
 from pobyt.kb.loader import get_knowledge_base
 
@@ -151,6 +152,9 @@ class CheckFormValidation(FormValidationAction):
         updates: Dict[str, Any] = {}
         if intent in (RESTART_INTENT, f"check_{self.CHECK_ID}"):
             updates = dict.fromkeys(answers)
+            if intent != RESTART_INTENT and latest_text(tracker):
+                # Started by a typed message: what it already says is not asked again.
+                updates.update(self._told(latest_text(tracker)))
         elif intent == BACK_INTENT:
             updates = self._back(answers, requested)
         elif requested is not None:
@@ -176,6 +180,16 @@ class CheckFormValidation(FormValidationAction):
             SlotSet("language", language),
             SlotSet(REQUESTED_SLOT, following),
         ]
+
+    def _told(self, text: str) -> Dict[str, Any]:
+        """Returns the answers the opening message gives, only for questions asked from the start on."""
+        check = get_check(self.CHECK_ID)
+        told = answers_in_message(list(check.questions), text)
+        answers: Dict[str, Any] = {}
+        for question in check.questions:
+            if question.id in told and question.asked_when(answers):
+                answers[question.id] = told[question.id]
+        return answers
 
     def _back(self, answers: Dict[str, Any], requested: Optional[str]) -> Dict[str, Any]:
         """Forgets the last answer given before the question being asked."""

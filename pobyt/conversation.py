@@ -234,6 +234,11 @@ def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> O
     return winners[0] if best > 0 and len(winners) == 1 else None
 
 
+def asked_part(text: str, kb: KnowledgeBase) -> str:
+    """Returns what a message asks about the things it names (the message without their names)."""
+    return _without_names(text, recognise(text, kb))
+
+
 def _without_names(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
     """Returns ``text`` without the words that named procedures, topics or offices: what is asked about them.
 
@@ -331,7 +336,7 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
     together with the contacts of people who can help.
     """
     kb = kb or get_knowledge_base()
-    found = best_question(kb, _without_names(text, recognise(text, kb)), None, None) if text else None
+    found = best_question(kb, asked_part(text, kb), None, None) if text else None
     if found is not None and found.question is not None:
         return render_question(kb, found.question, language)
     choices = suggestions(kb, text)

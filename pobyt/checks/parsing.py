@@ -108,3 +108,37 @@ def _parse_duration(text: str, kind: AnswerKind) -> Optional[int]:
     value = int(total // 12) if kind == AnswerKind.years else int(round(total))
     limit = MAX_YEARS * (1 if kind == AnswerKind.years else 12)
     return value if 0 <= value <= limit else None
+
+
+#: Options whose words say nothing distinctive in a sentence ("yes", "no", "other"): never pre-filled.
+_VAGUE_OPTIONS = frozenset({"yes", "no", "other", "none", "nobody", "not_sure", "unknown"})
+
+
+def answers_in_message(questions: List[Question], text: str) -> Dict[str, str]:
+    """Returns the choice answers a message already gives (``question id -> option``).
+
+    "My wife is Slovak and we live in Nitra" answers "who is your family member?" with "a Slovak
+    citizen": a check started by that message must not ask it again. An option counts when the
+    message contains a word of its label or synonyms (in any language, as lemmas or stems) that no
+    other option of the question has, and exactly one option does; yes/no-like options never count.
+    """
+    from pobyt.engine.retrieval import analyse
+
+    words = set(analyse(text))
+    found: Dict[str, str] = {}
+    for question in questions:
+        if question.kind != AnswerKind.choice:
+            continue
+        vocabularies: Dict[str, set] = {}
+        for option in question.options:
+            names = [option_label(question.id, option, lang) for lang in LANGUAGES]
+            names += [n for synonyms in option_synonyms(question.id, option).values() for n in synonyms]
+            vocabularies[option] = set(analyse(" ".join(names)))
+        hits = []
+        for option, vocabulary in vocabularies.items():
+            others = set().union(*(v for o, v in vocabularies.items() if o != option))
+            if option not in _VAGUE_OPTIONS and (vocabulary - others) & words:
+                hits.append(option)
+        if len(hits) == 1:
+            found[question.id] = hits[0]
+    return found

@@ -32,7 +32,7 @@ MIN_MATCHED_WORDS = 2
 #: Added to a question entry's coverage when it is about the procedure the message names...
 SAME_PROCEDURE_BONUS = 0.15
 #: ...and taken off when the message names another procedure.
-OTHER_PROCEDURE_PENALTY = 0.3
+OTHER_PROCEDURE_PENALTY = 0.5
 #: Added when the entry answers the aspect the intent asks about.
 SAME_ASPECT_BONUS = 0.08
 #: A procedure's statement is a direct answer when it covers this much of the message's other words.
@@ -85,11 +85,13 @@ def best_question(
         question = kb.questions.get(hit.fact.id.split(":", 1)[1])
         if question is None:
             continue
-        # One word in common is chance ("work", "child"): a question needs two.
-        if hit.matched < MIN_MATCHED_WORDS:
+        # One word in common is chance ("work", "child"): a question needs two, or one about the
+        # procedure the message names ("can I work" + "temporary protection").
+        is_related = related(kb, question, procedure_id)
+        if hit.matched < (1 if is_related else MIN_MATCHED_WORDS):
             continue
         score = hit.coverage
-        if related(kb, question, procedure_id):
+        if is_related:
             score += SAME_PROCEDURE_BONUS
         elif strict and (question.procedure or question.procedures):
             score -= OTHER_PROCEDURE_PENALTY

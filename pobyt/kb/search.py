@@ -25,6 +25,7 @@ STOPWORDS: FrozenSet[str] = frozenset(
     do does did what which how who where when can could should would will need needed want get
     apply applying application please tell info information it this that there some any as if
     much many cost costs costing fee fees documents document papers paper
+    over under since until than then very just only into out off again
     і й та в у на до для з із про що як де коли чи мені мене я ви ваш мій моя яка який які це
     и в во на до для с со о об что как где когда ли мне меня я вы ваш мой моя какая какой какие это
     purpose мета метою мети ціль цель целью цели треба потрібно потрібні потрібен нужно нужны нужен надо""".split()
