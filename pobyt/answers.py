@@ -184,6 +184,11 @@ def validity_lines(proc: Procedure, language: str, today: dt.date) -> List[str]:
             lines.append(say("validity.until_today", language, date=date))
         else:
             lines.append(say("validity.until_past", language, date=date))
+        if validity.extension_years:
+            until = validity.valid_until
+            extended = until.replace(year=until.year + validity.extension_years)
+            eve = format_date(until - dt.timedelta(days=1), language)
+            lines.append(say("validity.extended", language, eve=eve, date=format_date(extended, language)))
     if validity.note:
         lines.append(validity.note.get(language))
     return lines

@@ -14,6 +14,7 @@ from pobyt.answers import (
     ASPECTS,
     Answer,
     Button,
+    aspect_body_inherited,
     aspect_payload,
     human_contacts,
     named_city,
@@ -24,7 +25,7 @@ from pobyt.answers import (
 from pobyt.checks.registry import CHECKS
 from pobyt.checks.text import say as check_say
 from pobyt.engine.respond import aspect_of_facts, best_question, direct_facts, lead_lines, render_question
-from pobyt.engine.retrieval import analyse, fact_index
+from pobyt.engine.retrieval import analyse, procedure_index
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.kb.models import Category, KnowledgeBase
 from pobyt.language import choose_language
@@ -35,6 +36,14 @@ from pobyt.recognition import recognise, search_index
 AMBIGUITY_MARGIN = 0.01
 #: How much better an office's name must match than the best procedure's for the office to win.
 OFFICE_MARGIN = 0.1
+#: A message of at most this many informative words, naming nothing, follows up on the procedure discussed.
+FOLLOW_UP_WORDS = 4
+#: A procedure described without its name is taken when it shares this share of the message's words...
+INFER_COVERAGE = 0.5
+#: ...at least this many different words...
+INFER_WORDS = 3
+#: ...and scores this many times the second best.
+INFER_MARGIN = 1.5
 #: Procedures offered as buttons in the help menu.
 MENU_PROCEDURES = (
     "temporary_protection",
@@ -174,7 +183,7 @@ def answer_question(
             question = found.question
             new_slots["procedure"] = question.procedure or slots.get("procedure")
             new_slots["aspect"] = question.aspect.value if question.aspect else aspect
-            return reply(render_question(kb, question, language))
+            return reply(render_question(kb, question, language, on or today()))
     if subject is not None and subject.kind in ("topic", "choice"):
         choices = kb.topics[subject.id].procedures if subject.kind == "topic" else list(subject.choices)
         chosen = choice_made(kb, choices, asked)
@@ -186,22 +195,38 @@ def answer_question(
     if subject is not None and subject.kind == "office":
         new_slots["office"] = subject.id
         return reply(render_office(kb, subject.id, language))
-    procedure_id = subject.id if subject is not None else slots.get("procedure")
+    procedure_id = subject.id if subject is not None else None
+    if procedure_id is None and text and not pressed:
+        # Nothing named: a follow-up about the procedure discussed before ("and for my child?"),
+        # or a situation described without any name ("my company in Poland sends me here").
+        previous = slots.get("procedure") if slots.get("procedure") in kb.procedures else None
+        if previous and (len(analyse(asked)) <= FOLLOW_UP_WORDS or direct_facts(kb, asked, previous)):
+            procedure_id = previous
+        else:
+            procedure_id = inferred_procedure(kb, text)
+    elif procedure_id is None:
+        procedure_id = slots.get("procedure")
     if procedure_id not in kb.procedures:
         suggested = suggestions(kb, text)
         common = [p for p in MENU_PROCEDURES if p in kb.procedures] if intent_aspect else []
         choices = suggested or common
         if not choices:
             return reply(fallback(text, language, kb))
-        question = say("did_you_mean" if suggested else "which_procedure", language)
-        answer = render_choice(kb, choices, question, aspect, language)
+        if not suggested:
+            answer = render_choice(kb, choices, say("which_procedure", language), aspect, language)
+        else:
+            # Not sure what is asked: say so, offer the likeliest procedures, and name a person.
+            contacts = say("human", language, contacts=human_contacts(kb, language, text))
+            answer = render_choice(kb, choices, f"{say('not_found', language)}\n{contacts}", aspect, language)
         answer.buttons.append(Button(say("button.human", language), "/ask_human"))
         return reply(answer)
     new_slots["procedure"] = procedure_id
     if named_city(text) and intent_aspect is None and aspect not in ("where", "contacts"):
         aspect = new_slots["aspect"] = "where"  # "and in Košice?"
     leading = direct_facts(kb, asked, procedure_id) if text and not pressed else []
-    if leading and intent_aspect is None:
+    proc = kb.procedures[procedure_id]
+    if leading and (intent_aspect is None or not aspect_body_inherited(kb, proc, aspect, language, today())[0]):
+        # No aspect asked, or the sources say nothing about the one asked: the matching facts decide.
         aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
     answer = render_aspect(kb, procedure_id, aspect, language, on or today())
     if leading and any(f.aspect != aspect for f in leading):
@@ -209,6 +234,21 @@ def answer_question(
         answer.text = "\n".join([head, *lead_lines(leading, language), *rest])
         answer.data["facts"] = [f.id for f in leading]
     return reply(answer)
+
+
+def inferred_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
+    """Returns the procedure a message describes without naming it, when one clearly stands out.
+
+    The message is ranked against each procedure's whole text (:func:`procedure_index`); the best
+    counts only when it shares enough of the message's words and clearly beats the second.
+    """
+    hits = procedure_index(kb).search(analyse(text), limit=2)
+    if not hits:
+        return None
+    best = hits[0]
+    second = hits[1].score if len(hits) > 1 else 0.0
+    clear = best.coverage >= INFER_COVERAGE and best.matched >= INFER_WORDS and best.score >= INFER_MARGIN * second
+    return best.fact.procedure if clear else None
 
 
 def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:
@@ -300,7 +340,7 @@ def direct_answer(text: str, entities: Sequence[Mapping[str, Any]], language: st
     named = decide_subject(entities, kb)
     procedure = named.id if named is not None and named.kind == "procedure" else None
     found = best_question(kb, _without_names(text, entities), procedure, None, strict=procedure is not None)
-    return render_question(kb, found.question, language) if found is not None and found.question else None
+    return render_question(kb, found.question, language, today()) if found is not None and found.question else None
 
 
 def names_knowledge(text: str, entities: Sequence[Mapping[str, Any]], kb: Optional[KnowledgeBase] = None) -> bool:
@@ -311,7 +351,9 @@ def names_knowledge(text: str, entities: Sequence[Mapping[str, Any]], kb: Option
     entities = entities or recognise(text, kb)
     if any(e.get("entity") in ("procedure", "topic", "office") for e in entities):
         return True
-    return best_question(kb, _without_names(text, entities), None, None) is not None
+    if best_question(kb, _without_names(text, entities), None, None) is not None:
+        return True
+    return inferred_procedure(kb, text) is not None
 
 
 def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
@@ -338,13 +380,13 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
     kb = kb or get_knowledge_base()
     found = best_question(kb, asked_part(text, kb), None, None) if text else None
     if found is not None and found.question is not None:
-        return render_question(kb, found.question, language)
+        return render_question(kb, found.question, language, today())
     choices = suggestions(kb, text)
     contacts = say("human", language, contacts=human_contacts(kb, language, text))
     if choices:
         buttons = [Button(kb.procedures[p].title.get(language), aspect_payload("overview", p)) for p in choices]
         buttons.append(Button(say("button.human", language), "/ask_human"))
-        text_lines = [say("did_you_mean", language), contacts]
+        text_lines = [say("not_found", language), contacts]
         return Answer("\n".join(text_lines), buttons, {"choices": choices, "language": language})
     return human_help(language, kb, say("fallback", language), text)
 
@@ -352,9 +394,7 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
 def suggestions(kb: KnowledgeBase, text: str, limit: int = 3) -> List[str]:
     """Returns up to ``limit`` procedures a message may be about: named ones first, then by its words."""
     found = [m.id for m in search_index(kb).match(text) if m.kind == "procedure"]
-    for hit in fact_index(kb).search(analyse(text), limit=30):
-        if hit.fact.procedure and hit.coverage >= 0.3:
-            found.append(hit.fact.procedure)
+    found += [h.fact.id for h in procedure_index(kb).search(analyse(text), limit=limit) if h.matched >= 2]
     return list(dict.fromkeys(found))[:limit]
 
 

@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Union
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.structures import StoryGraph
 from rasa.shared.importers.importer import TrainingDataImporter
+from rasa.shared.importers.rasa import RasaFileImporter
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -27,23 +28,34 @@ from pobyt.kb.models import KnowledgeBase
 
 #: At most this many variants per language and entry, so no single entry outweighs data/.
 MAX_VARIANTS = 4
+#: At most this many examples per intent, so that the entries' aspects (many are "who can apply")
+#: do not tilt the classifier towards one intent; taken round-robin over the entries.
+MAX_PER_INTENT = 120
 
 
 def question_examples(kb: KnowledgeBase) -> List[Dict[str, str]]:
-    """Returns ``{"text", "intent"}`` for the question and variants of every entry with an aspect."""
-    examples: List[Dict[str, str]] = []
-    seen = set()
+    """Returns ``{"text", "intent"}`` for the questions and variants of the entries with an aspect."""
+    by_intent: Dict[str, List[List[str]]] = {}
     for question in kb.questions.values():
         if question.aspect is None:
             continue
-        intent = f"ask_{question.aspect.value}"
-        for language in ("en", "uk", "ru"):
-            texts = [getattr(question.question, language), *question.variants.get(language)[:MAX_VARIANTS]]
-            for text in texts:
-                key = text.strip().lower()
-                if key and key not in seen:
-                    seen.add(key)
-                    examples.append({"text": text.strip(), "intent": intent})
+        texts = []
+        for rank in range(MAX_VARIANTS + 1):
+            for language in ("en", "uk", "ru"):
+                variants = [getattr(question.question, language), *question.variants.get(language)]
+                if rank < len(variants) and variants[rank].strip():
+                    texts.append(variants[rank].strip())
+        by_intent.setdefault(f"ask_{question.aspect.value}", []).append(texts)
+    examples: List[Dict[str, str]] = []
+    seen = set()
+    for intent, entries in by_intent.items():
+        chosen = 0
+        for rank in range(max(len(texts) for texts in entries)):
+            for texts in entries:
+                if chosen < MAX_PER_INTENT and rank < len(texts) and texts[rank].lower() not in seen:
+                    seen.add(texts[rank].lower())
+                    examples.append({"text": texts[rank], "intent": intent})
+                    chosen += 1
     return examples
 
 
@@ -57,7 +69,8 @@ class KnowledgeBaseImporter(TrainingDataImporter):
         training_data_paths: Optional[Union[List[str], str]] = None,
         **kwargs: Any,
     ) -> None:
-        """Keeps nothing: the knowledge base is read when the NLU data is asked for."""
+        """Keeps the project's paths: its own examples win over the knowledge base's (no conflicts)."""
+        self._project = RasaFileImporter(config_file, domain_path, training_data_paths)
 
     def get_domain(self) -> Domain:
         """Returns an empty domain (the project's domain.yml comes from Rasa's own importer)."""
@@ -79,8 +92,10 @@ class KnowledgeBaseImporter(TrainingDataImporter):
         """Returns the question entries' questions and variants as intent examples."""
         from pobyt.kb.loader import get_knowledge_base
 
+        known = {str(m.get(TEXT)).strip().lower() for m in self._project.get_nlu_data(language).training_examples}
         messages = [
             Message(data={TEXT: example["text"], INTENT: example["intent"]})
             for example in question_examples(get_knowledge_base())
+            if example["text"].lower() not in known
         ]
         return TrainingData(training_examples=messages)

@@ -154,7 +154,7 @@ async def test_fallback_offers_the_closest_procedures_or_a_human(make_tracker, d
     from pobyt.conversation import fallback
 
     first = fallback("blah temporary protection blah", "en")
-    assert first.text == "Did you mean one of these?\nA person can help you: IOM MIC (0850 211 478, mic@iom.int)"
+    assert first.text == say("not_found", "en") + "\nA person can help you: IOM MIC (0850 211 478, mic@iom.int)"
     first = {"text": first.text, "buttons": [{"title": b.title, "payload": b.payload} for b in first.buttons]}
     await run(ActionFallback(), dispatcher, make_tracker("what is the weather", "nlu_fallback"))
     (second,) = dispatcher.messages

@@ -19,6 +19,7 @@ from pobyt.answers import (
     aspect_payload,
     review_lines,
     source_line,
+    validity_lines,
 )
 from pobyt.engine.facts import Fact
 from pobyt.engine.retrieval import Hit, analyse, fact_index
@@ -114,13 +115,18 @@ def direct_facts(kb: KnowledgeBase, text: str, procedure_id: str) -> List[Fact]:
     proc = kb.procedures[procedure_id]
     scope = [procedure_id, proc.part_of] if proc.part_of else [procedure_id]
     hits: Sequence[Hit] = fact_index(kb).search(words, limit=6, procedures=scope)
-    chosen = [h.fact for h in hits if h.coverage >= FACT_THRESHOLD and h.fact.kind not in ("summary", "question")]
+    chosen = [h.fact for h in hits if h.coverage >= FACT_THRESHOLD and h.fact.kind != "question"]
     return chosen[:MAX_DIRECT_FACTS]
 
 
-def render_question(kb: KnowledgeBase, question: Question, language: str) -> Answer:
+def render_question(kb: KnowledgeBase, question: Question, language: str, today: Optional[dt.date] = None) -> Answer:
     """Answers with a question entry: the answer, warnings, source and date, and next-question buttons."""
-    lines = [question.answer.get(language), *review_lines(question.review, kb, language)]
+    lines = [question.answer.get(language)]
+    proc = kb.procedures.get(question.procedure or "")
+    if proc is not None and proc.validity and question.aspect and question.aspect.value in ("deadlines", "overview"):
+        # Dates are computed against today ("that is in 87 days"), and a law's extension is dated.
+        lines += validity_lines(proc, language, today or dt.date.today())[: 2 if proc.validity.note else None]
+    lines += review_lines(question.review, kb, language)
     lines.append(source_line(kb, question.sources, language, question.last_reviewed))
     buttons: List[Button] = []
     procedures = [p for p in dict.fromkeys([question.procedure, *question.procedures, *question.related]) if p]

@@ -124,12 +124,44 @@ class FactIndex:
         return len(set(words) & self._tokens[position])
 
 
-_INDEXES: Dict[int, Tuple[KnowledgeBase, FactIndex]] = {}
+def procedure_documents(kb: KnowledgeBase) -> List[Fact]:
+    """Returns one searchable document per procedure: its names and every statement about it.
+
+    The whole text a procedure has in the knowledge base (titles, official name, aliases, purpose
+    words, every fact and the question entries about it, in the three languages) is what a message
+    that never names it is matched against ("my company in Poland sends me to Slovakia").
+    """
+    texts: Dict[str, List[str]] = {}
+    for proc in kb.procedures.values():
+        names = [proc.title.en, proc.title.uk, proc.title.ru, proc.official_name]
+        names += [name for _, name in proc.aliases.all()] + [word for _, word in proc.purpose_words.all()]
+        texts[proc.id] = names
+    for fact in all_facts(kb):
+        owners = [fact.procedure] if fact.procedure else []
+        if fact.kind == "question":
+            question = kb.questions[fact.id.split(":", 1)[1]]
+            owners += question.procedures
+        for owner in owners:
+            if owner in texts:
+                texts[owner] += [*fact.texts.values(), *fact.search_texts]
+    return [Fact(proc_id, proc_id, None, "procedure", {"en": proc_id}, (), tuple(t)) for proc_id, t in texts.items()]
+
+
+_INDEXES: Dict[Tuple[int, str], Tuple[KnowledgeBase, FactIndex]] = {}
+
+
+def _cached(kb: KnowledgeBase, kind: str, build) -> FactIndex:
+    cached = _INDEXES.get((id(kb), kind))
+    if cached is None or cached[0] is not kb:
+        cached = _INDEXES[(id(kb), kind)] = (kb, FactIndex(build(kb)))
+    return cached[1]
 
 
 def fact_index(kb: KnowledgeBase) -> FactIndex:
     """Returns the fact index of ``kb``, built on first use and kept for the process."""
-    cached = _INDEXES.get(id(kb))
-    if cached is None or cached[0] is not kb:
-        cached = _INDEXES[id(kb)] = (kb, FactIndex(all_facts(kb)))
-    return cached[1]
+    return _cached(kb, "facts", all_facts)
+
+
+def procedure_index(kb: KnowledgeBase) -> FactIndex:
+    """Returns the index of whole procedures (:func:`procedure_documents`), built on first use."""
+    return _cached(kb, "procedures", procedure_documents)

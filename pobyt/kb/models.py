@@ -139,6 +139,9 @@ class Validity(StrictModel):
 
     valid_from: Optional[dt.date] = None
     valid_until: Optional[dt.date] = None
+    #: The law keeps the status this many years beyond ``valid_until`` for those who hold it on its
+    #: eve (temporary protection: one more year); the assistant computes and says the end date.
+    extension_years: Optional[int] = Field(None, ge=1)
     note: Optional[Text] = None
 
 
