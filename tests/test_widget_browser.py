@@ -466,7 +466,8 @@ def test_history_older_than_a_day_is_dropped_and_session_storage_is_kept_apart(b
         )
 
     def load_with(state: str, page: str = "/expiry.html") -> None:
-        fresh(f"{partner.origin}/")
+        browser.get(f"{partner.origin}/")  # a page of the partner's origin without the widget, to set its storage
+        browser.execute_script("localStorage.clear()")
         # The stored times are made in the browser, against its own clock.
         browser.execute_script(
             'localStorage.setItem(arguments[0], arguments[1].replace(/"NOW - (\\d+)"/g, (_, ms) => Date.now() - ms));'
