@@ -70,7 +70,7 @@ class WidgetInput(JsonMessageChannel):
     """The website widget (``widget`` in credentials.yml): its files, sender tokens, messages, deletion."""
 
     def __init__(self, tokens: Optional[SenderTokens] = None) -> None:
-        # The same per-sender limit as the REST channel: a flood of deletions is a flood too.
+        # The REST channel's checks and per-sender limit (a flood of deletions is a flood too).
         super().__init__()
         self.tokens = tokens or SenderTokens.from_environment()
 
