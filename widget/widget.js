@@ -211,10 +211,9 @@
   /** The storage the page asked for (data-storage="session": until the tab closes), or null when disabled. */
   function openStorage() {
     try {
-      var chosen = attribute("data-storage") === "session" ? window.sessionStorage : window.localStorage;
       // The old format's history stays on no device: its sender id no longer reaches the server.
-      chosen.removeItem("pobyt-widget:v1:" + server);
-      return chosen;
+      window.localStorage.removeItem("pobyt-widget:v1:" + server);
+      return attribute("data-storage") === "session" ? window.sessionStorage : window.localStorage;
     } catch (e) {
       return null; // storage disabled (privacy settings, sandboxed frames)
     }
