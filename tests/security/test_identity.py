@@ -22,6 +22,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from pobyt.channels import identity
 from pobyt.channels.rest import RestInput
 from pobyt.channels.telegram import TelegramConfig, TelegramInput
 from pobyt.channels.widget import WidgetInput
@@ -182,3 +183,32 @@ async def test_without_an_api_token_the_rest_channel_is_off(monkeypatch: pytest.
     status, body = answer(await receive(request(rasa.agent, {"sender": "x", "message": "hi"})))
     assert status == 503 and "token" in body["error"]
     assert rasa.senders == []
+
+
+# The pieces: the API token the REST channel checks, the widget's signing secret.
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "expected"),
+    [
+        (["rasa", "run", "--enable-api", "--auth-token", "from-argv"], {"POBYT_API_TOKEN": "env"}, "from-argv"),
+        (["rasa", "run", "--auth-token=-starts-with-a-dash"], {}, "-starts-with-a-dash"),
+        (["rasa", "run", "-t", "short-option"], {}, "short-option"),
+        (["rasa", "run"], {"POBYT_API_TOKEN": " from-env "}, "from-env"),
+        (["rasa", "run", "--auth-token"], {}, None),
+        (["rasa", "run"], {}, None),
+    ],
+)
+def test_the_rest_channel_uses_the_token_rasa_checks(argv, environ, expected):
+    assert identity.api_token(environ, argv) == expected
+
+
+def test_servers_sharing_the_secret_accept_each_others_tokens_and_a_short_secret_is_refused():
+    secret = {identity.SECRET_VARIABLE: "0123456789abcdef" * 4}
+    first, second = identity.SenderTokens.from_environment(secret), identity.SenderTokens.from_environment(secret)
+    token = first.issue()
+    assert second.conversation(token) == first.conversation(token) == identity.conversation_of_token(token)
+    # Without the variable each start has its own secret: another server's (or an earlier run's) token is refused.
+    assert identity.SenderTokens.from_environment({}).conversation(token) is None
+    with pytest.raises(ValueError, match=identity.SECRET_VARIABLE):
+        identity.SenderTokens.from_environment({identity.SECRET_VARIABLE: "too short"})
