@@ -90,7 +90,7 @@ async def conversation(
         start = time.perf_counter()
         try:
             async with session.post(
-                f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+                f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, params={"token": API_TOKEN}
             ) as response:
                 status = response.status
                 replies = await response.json() if status == 200 else None
@@ -120,7 +120,7 @@ async def drive_conversations(
 
 def check_stored(url: str, sender: str, sent: List[str], result: Result) -> None:
     """Compares the stored user messages with what was sent: missing ones are lost, others misordered."""
-    events = requests.get(f"{url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=60).json()[
+    events = requests.get(f"{url}/conversations/rest:{sender}/tracker", params={"token": API_TOKEN}, timeout=60).json()[
         "events"
     ]
     stored = [event["text"] for event in events if event["event"] == "user"]

@@ -25,7 +25,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.servers import BIN, free_port, running_assistant, wait_until_up  # noqa: E402
+from tests.servers import API_TOKEN, BIN, free_port, running_assistant, wait_until_up  # noqa: E402
 
 MESSAGES = [
     "hello", "what do I need for family reunion", "how much does it cost", "what is temporary protection",
@@ -59,7 +59,7 @@ def load(url: str, total: int, concurrency: int) -> Tuple[List[float], float]:
             text = MESSAGES[i % len(MESSAGES)]
             start = time.perf_counter()
             response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": f"bench-{concurrency}-{worker}",
-                                                                           "message": text}, timeout=120)  # fmt: skip
+                                     "message": text}, params={"token": API_TOKEN}, timeout=120)  # fmt: skip
             response.raise_for_status()
             latencies.append(time.perf_counter() - start)
         return latencies

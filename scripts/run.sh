@@ -52,9 +52,9 @@ for _ in $(seq 1 240); do
     cat <<MSG
 
 pobyt is running.
-  Talk to it (REST):   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
-                         -d '{"sender": "me", "message": "what do I need for family reunion"}'
-  Conversation state:  http://localhost:$RASA_PORT/conversations/me/tracker?token=$API_TOKEN
+  Talk to it (REST):   curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H "Authorization: Bearer $API_TOKEN" \\
+                         -H 'Content-Type: application/json' -d '{"sender": "me", "message": "what do I need for family reunion"}'
+  Conversation state:  http://localhost:$RASA_PORT/conversations/rest:me/tracker?token=$API_TOKEN
   Website widget demo: http://localhost:$RASA_PORT/webhooks/widget/demo
   Staff console:       http://localhost:$RASA_PORT/staff (needs POBYT_STAFF_ACCOUNTS, see README "Staff console")
   Action server:       http://localhost:$ACTIONS_PORT/health

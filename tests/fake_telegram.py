@@ -160,6 +160,17 @@ def text(user_id: int, words: str, language_code: Optional[str] = "en") -> Dict[
     return message(user_id, language_code, text=words)
 
 
+def group(group_id: int, kind: str = "supergroup") -> Dict[str, Any]:
+    return {"id": group_id, "title": "Ukrainians in Košice", "type": kind}
+
+
+def group_text(group_id: int, user_id: int, words: str, language_code: Optional[str] = "en") -> Dict[str, Any]:
+    """A member's message in a group chat (the chat is the group, the sender is the member)."""
+    update = message(user_id, language_code, text=words)
+    update["message"]["chat"] = group(group_id)
+    return update
+
+
 def edited(user_id: int, words: str, language_code: Optional[str] = "en") -> Dict[str, Any]:
     update = message(user_id, language_code, text=words)
     body = update.pop("message")

@@ -211,14 +211,17 @@ def running_cluster(
 def say(url: str, sender: str, message: str, timeout: float = 60) -> List[dict]:
     """Sends one message over the REST channel; returns the bot's replies (raises on an HTTP error)."""
     response = requests.post(
-        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=timeout
+        f"{url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        params={"token": API_TOKEN},
+        timeout=timeout,
     )
     response.raise_for_status()
     return response.json()
 
 
 def tracker(url: str, sender: str) -> dict:
-    """The conversation's state from Rasa's HTTP API (slots, events)."""
-    response = requests.get(f"{url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30)
+    """The conversation's state from Rasa's HTTP API (slots, events); the REST channel stores it as rest:<sender>."""
+    response = requests.get(f"{url}/conversations/rest:{sender}/tracker", params={"token": API_TOKEN}, timeout=30)
     response.raise_for_status()
     return response.json()

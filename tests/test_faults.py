@@ -72,7 +72,10 @@ def slow_action_server(port: int) -> Iterator[threading.Event]:
 def ask(url: str, sender: str, message: str) -> tuple[list, float]:
     start = time.monotonic()
     response = requests.post(
-        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=ANSWER_WITHIN_S + 30
+        f"{url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        params={"token": API_TOKEN},
+        timeout=ANSWER_WITHIN_S + 30,
     )
     assert response.status_code == 200, response.text
     return response.json(), time.monotonic() - start
@@ -119,7 +122,7 @@ def test_when_the_action_server_is_back_the_conversation_goes_on(rasa):
             "Fees:",
             "• EUR 132.50: Application for temporary residence (paid when you apply)",
         ]
-    slots = requests.get(f"{url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30).json()[
+    slots = requests.get(f"{url}/conversations/rest:{sender}/tracker", params={"token": API_TOKEN}, timeout=30).json()[
         "slots"
     ]
     assert (slots["procedure"], slots["aspect"]) == ("temporary_residence_family_reunion", "fees")

@@ -15,7 +15,7 @@ import requests
 
 from pobyt import logging_filter
 from pobyt.logging_filter import REDACTED, scrub, scrub_message
-from tests.servers import MODEL, running_assistant
+from tests.servers import API_TOKEN, MODEL, running_assistant
 
 NAME = "Olena Kovalchuk"
 PHONE = "+421 905 123 456"
@@ -122,7 +122,10 @@ def test_the_servers_logs_hold_no_personal_data(tmp_path):
     with running_assistant(tmp_path, {"POBYT_TODAY": "2026-11-24"}) as url:
         for i, message in enumerate(messages):
             response = requests.post(
-                f"{url}/webhooks/rest/webhook", json={"sender": f"privacy-{i}", "message": message}, timeout=120
+                f"{url}/webhooks/rest/webhook",
+                json={"sender": f"privacy-{i}", "message": message},
+                params={"token": API_TOKEN},
+                timeout=120,
             )
             assert response.status_code == 200, response.text
             assert response.json()

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pobyt.channels import guard
 from pobyt.language import detect_language
-from tests.servers import MODEL, running_assistant
+from tests.servers import API_TOKEN, MODEL, running_assistant
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +72,10 @@ def assistant(tmp_path_factory):
 def test_any_text_gets_an_answer_in_a_known_language(assistant, message):
     sender = f"property-{next(_senders)}"  # each a first message: the language is detected from it
     response = requests.post(
-        f"{assistant}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=120
+        f"{assistant}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        params={"token": API_TOKEN},
+        timeout=120,
     )
     assert response.status_code == 200, response.text
     replies = response.json()

@@ -1,4 +1,8 @@
-"""The README's conversation over the real REST channel: real Rasa server, real action server."""
+"""The README's conversation over the real REST channel: real Rasa server, real action server.
+
+The REST channel is for integrations: it needs the API token, and its conversation ``X`` is stored
+as ``rest:X`` (so a Telegram chat's or a widget's conversation cannot be addressed from it).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 import pytest
 import requests
 
+from pobyt.channels.identity import conversation_of_token
 from pobyt.language import detect_language
 from tests.servers import API_TOKEN, MODEL, running_assistant
 
@@ -22,15 +27,24 @@ def assistant(tmp_path_factory):
 
 
 def say(url: str, sender: str, message: str) -> list:
-    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+    response = requests.post(
+        f"{url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
+        timeout=60,
+    )
     response.raise_for_status()
     return response.json()
 
 
+def conversation(url: str, conversation_id: str) -> dict:
+    return requests.get(
+        f"{url}/conversations/{conversation_id}/tracker", params={"token": API_TOKEN}, timeout=30
+    ).json()
+
+
 def slots(url: str, sender: str) -> dict:
-    return requests.get(f"{url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30).json()[
-        "slots"
-    ]
+    return conversation(url, f"rest:{sender}")["slots"]
 
 
 def test_family_reunion_documents_then_fees(assistant):
@@ -89,7 +103,7 @@ def test_spouse_of_a_slovak_citizen_gets_permanent_residence_fees(assistant):
     [{"sender": "x"}, {"message": "hi"}, {"sender": 5, "message": "hi"}, [], {"sender": "x", "message": "a" * 4001}],
 )
 def test_malformed_requests_get_a_4xx(assistant, body):
-    response = requests.post(f"{assistant}/webhooks/rest/webhook", json=body, timeout=30)
+    response = requests.post(f"{assistant}/webhooks/rest/webhook", json=body, params={"token": API_TOKEN}, timeout=30)
     assert response.status_code in (400, 413)
     assert "error" in response.json()
 
@@ -104,13 +118,43 @@ def test_a_ukrainian_message_is_answered_in_ukrainian(assistant):
 
 def test_the_http_api_needs_the_token(assistant):
     say(assistant, "e2e-private", "hello")
-    assert requests.get(f"{assistant}/conversations/e2e-private/tracker", timeout=30).status_code == 401
+    assert requests.get(f"{assistant}/conversations/rest:e2e-private/tracker", timeout=30).status_code == 401
     assert (
         requests.get(
-            f"{assistant}/conversations/e2e-private/tracker", params={"token": "wrong"}, timeout=30
+            f"{assistant}/conversations/rest:e2e-private/tracker", params={"token": "wrong"}, timeout=30
         ).status_code
         == 401
     )
+
+
+def test_the_rest_channel_needs_the_token_and_cannot_reach_a_widget_conversation(assistant):
+    # A person asks about family reunion in the widget (its server-issued token is its only key).
+    widget = f"{assistant}/webhooks/widget"
+    token = requests.post(f"{widget}/session", timeout=30).json()["sender"]
+    question = "I am married to a Slovak, how much does it cost?"
+    asked = requests.post(f"{widget}/webhook", json={"sender": token, "message": question}, timeout=60)
+    assert (
+        asked.status_code == 200 and asked.json()[-1]["custom"]["pobyt"]["procedure"] == "permanent_residence_5_years"
+    )
+    person = conversation_of_token(token)
+    assert conversation(assistant, person)["slots"]["procedure"] == "permanent_residence_5_years"
+
+    message = {"sender": person, "message": "how much does it cost"}
+    for attempt in (message, {**message, "sender": token}):
+        refused = requests.post(f"{assistant}/webhooks/rest/webhook", json=attempt, timeout=30)
+        assert refused.status_code == 401 and "token" in refused.json()["error"]
+        wrong = requests.post(f"{assistant}/webhooks/rest/webhook", json=attempt, params={"token": "x"}, timeout=30)
+        assert wrong.status_code == 401
+        # With the token, an integration still only reaches rest:<its id>: a new conversation.
+        (disclaimer, *_) = say(assistant, attempt["sender"], "how much does it cost")
+        assert disclaimer["text"].startswith("I give information, not legal advice.")
+    # The widget refuses ids it did not sign; the person's conversation is untouched.
+    tampered = token[:-1] + ("B" if token.endswith("A") else "A")
+    for sender in (person, person.replace("web:", ""), "tg:1", tampered):
+        forged = requests.post(f"{widget}/forget", json={"sender": sender}, timeout=30)
+        assert forged.status_code == 403 and forged.json()["text"].startswith("This chat has expired.")
+    events = conversation(assistant, person)["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == [question]
 
 
 def test_a_mother_in_kosice_checks_in_ukrainian_whether_she_can_stay_after_march_2027(assistant):

@@ -22,7 +22,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from pobyt.kb import load
 from pobyt.staff.auth import COOKIE_NAME, StaffAuth, hash_password
 from tests.browser import chromium, require_browser
-from tests.servers import MODEL, ROOT, running_assistant
+from tests.servers import API_TOKEN, MODEL, ROOT, running_assistant
 
 pytestmark = pytest.mark.e2e
 
@@ -177,7 +177,12 @@ def copied(driver: WebDriver) -> List[Dict[str, Any]]:
 
 def test_a_staff_member_works_through_a_call_in_the_browser(browser: WebDriver, assistant: str):
     # A question the assistant cannot answer, asked in the chat, for the curators' view.
-    chat = requests.post(f"{assistant}/webhooks/rest/webhook", json={"sender": "c1", "message": UNANSWERED}, timeout=90)
+    chat = requests.post(
+        f"{assistant}/webhooks/rest/webhook",
+        json={"sender": "c1", "message": UNANSWERED},
+        params={"token": API_TOKEN},
+        timeout=90,
+    )
     assert chat.ok
     browser.set_window_size(1280, 900)
 

@@ -76,6 +76,19 @@ def test_a_split_never_falls_inside_an_escape_and_counts_utf16():
     assert "".join(html.unescape(c) for c in chunks).replace("\n", "") == text.replace("\n", "")
 
 
+def test_slovak_terms_in_asterisks_are_italic_and_stay_escaped():
+    assert render_chunks("Тимчасовий захист (*dočasné útočisko*)") == ["Тимчасовий захист (<i>dočasné útočisko</i>)"]
+    assert render_chunks("Asylum (*azyl*)\n• apply at the *cudzinecká polícia*", titled=True) == [
+        "<b>Asylum (<i>azyl</i>)</b>\n• apply at the <i>cudzinecká polícia</i>"
+    ]
+    # Markup inside the asterisks stays text; lone or spaced asterisks stay asterisks.
+    assert render_chunks(f"*{INJECTION}*") == ["<i>&lt;b&gt;x&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;</i>"]
+    assert render_chunks("5 * 3 = 15, ** and * not this *") == ["5 * 3 = 15, ** and * not this *"]
+    # The <i> markup counts towards the limit.
+    chunks = render_chunks(" ".join(["*azyl*"] * 2000), limit=1000)
+    assert all(telegram_length(c) <= 1000 for c in chunks)
+
+
 # Buttons
 
 
@@ -183,9 +196,9 @@ async def test_messages_reach_rasa_with_the_language_hint():
         for update in (tg.text(7, "/start", "uk-UA"), tg.text(7, "hi", None), tg.callback(7, "/help", "ru")):
             await channel.handle_update(update, on_new_message, agent)
         assert [(m.text, m.sender_id, m.input_channel, m.metadata) for m in received] == [
-            ("/greet", "7", "telegram", {"language": "uk"}),
-            ("hi", "7", "telegram", None),
-            ("/help", "7", "telegram", {"language": "ru"}),
+            ("/greet", "tg:7", "telegram", {"language": "uk"}),
+            ("hi", "tg:7", "telegram", None),
+            ("/help", "tg:7", "telegram", {"language": "ru"}),
         ]
         assert len(fake.calls_of("answerCallbackQuery")) == 1
         await channel.api.close()
@@ -203,6 +216,52 @@ async def test_a_failing_button_is_still_answered():
         response = await route(channel, "/webhook", broken)(request(update, tg.SECRET, agent))
         assert response.status == 200
         assert fake.calls_of("answerCallbackQuery") == [{"callback_query_id": update["callback_query"]["id"]}]
+        await channel.api.close()
+
+
+# Groups: the bot answers in private chats only
+
+
+async def test_a_group_is_told_once_to_write_privately_and_nothing_of_it_is_stored():
+    with tg.running_fake_telegram() as fake:
+        channel = TelegramInput(TelegramConfig(tg.TOKEN, tg.SECRET, "", fake.url), known_payloads=list)
+        received = []
+
+        async def on_new_message(message):
+            received.append(message)
+
+        agent = SimpleNamespace(tracker_store=InMemoryTrackerStore(Domain.empty()), lock_store=InMemoryLockStore())
+        for update in (
+            tg.group_text(-1001, 7, "what do I need for family reunion", "uk"),
+            tg.group_text(-1001, 8, "/start"),
+            tg.group_text(-1001, 8, "/forget"),
+            tg.callback(7, "/help") | {"callback_query": {**tg.callback(7, "/help")["callback_query"],
+                                                          "message": {"message_id": 1, "chat": tg.group(-1001)}}},
+        ):  # fmt: skip
+            await channel.handle_update(update, on_new_message, agent)
+        assert received == []  # nothing of the group reached Rasa (nor the tracker store)
+        assert fake.texts(-1001) == [say("telegram.private_only", "uk")]  # once, in the first writer's language
+        assert len(fake.calls_of("answerCallbackQuery")) == 1  # the button's spinner still stops
+        await channel.handle_update(tg.group_text(-1002, 7, "hi", "ru"), on_new_message, agent)
+        assert fake.texts(-1002) == [say("telegram.private_only", "ru")]
+        # The same person in a private chat is answered as always.
+        await channel.handle_update(tg.text(7, "hi"), on_new_message, agent)
+        assert [m.sender_id for m in received] == ["tg:7"]
+        await channel.api.close()
+
+
+async def test_forget_in_a_group_does_not_delete_a_members_private_conversation():
+    with tg.running_fake_telegram() as fake:
+        channel = TelegramInput(TelegramConfig(tg.TOKEN, tg.SECRET, "", fake.url), known_payloads=list)
+        store = InMemoryTrackerStore(Domain.empty())
+        await store.save(tracker("tg:7"))
+        agent = SimpleNamespace(tracker_store=store, lock_store=InMemoryLockStore())
+        await channel.handle_update(tg.group_text(-1001, 8, "/forget"), None, agent)
+        assert await store.retrieve("tg:7") is not None
+        assert fake.texts(-1001) == [say("telegram.private_only", "en")]
+        await channel.handle_update(tg.text(7, "/forget"), None, agent)
+        assert await store.retrieve("tg:7") is None
+        assert fake.texts(7) == [say("privacy.forgotten", "en")]
         await channel.api.close()
 
 

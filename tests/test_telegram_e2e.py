@@ -27,8 +27,8 @@ pytestmark = pytest.mark.e2e
 
 INJECTION = "<b>x</b> & <img src=x onerror=alert(1)>"
 WEBHOOK = "/webhooks/telegram/webhook"
-#: The only markup the bot writes: the title in bold.
-ALLOWED_TAGS = {"<b>", "</b>"}
+#: The only markup the bot writes: the title in bold, the knowledge base's Slovak terms in italics.
+ALLOWED_TAGS = {"<b>", "</b>", "<i>", "</i>"}
 
 
 def long_knowledge(target) -> None:
@@ -219,9 +219,9 @@ def events_of(workdir, sender: str) -> int:
 def test_forget_deletes_the_conversation_and_confirms_in_its_language(telegram):
     url, fake, workdir = telegram
     deliver(url, tg.text(1012, "які документи потрібні для возз'єднання родини", language_code="en"))
-    assert events_of(workdir, "1012") > 0
+    assert events_of(workdir, "tg:1012") > 0
     deliver(url, tg.text(1012, "/forget", language_code="en"))
-    assert events_of(workdir, "1012") == 0
+    assert events_of(workdir, "tg:1012") == 0
     assert sent(fake, 1012)[-1]["text"] == say("privacy.forgotten", "uk")
     deliver(url, tg.text(1012, "/start", language_code="en"))
     assert sent(fake, 1012)[-2]["text"] == say("greet", "en")
@@ -269,3 +269,16 @@ def test_custom_data_is_not_sent_to_telegram(telegram):
     assert messages
     assert all(set(m) <= {"chat_id", "text", "parse_mode", "link_preview_options", "reply_markup"} for m in messages)
     assert not any('"aspect"' in m["text"] or "'aspect'" in m["text"] for m in messages)
+
+
+def test_slovak_terms_are_italic_and_a_group_is_told_to_write_privately(telegram):
+    url, fake, workdir = telegram
+    deliver(url, tg.text(1015, "чи можу я залишитися після березня 2027?", language_code="uk"))
+    question = sent(fake, 1015)[-1]["text"]
+    assert "тимчасовий захист (<i>dočasné útočisko</i>)" in question
+    assert "*" not in question
+
+    deliver(url, tg.group_text(-1015, 1016, "what do I need for family reunion"))
+    deliver(url, tg.group_text(-1015, 1017, "/forget"))
+    assert [m["text"] for m in sent(fake, -1015)] == [say("telegram.private_only", "en")]
+    assert events_of(workdir, "tg:-1015") == 0

@@ -4,7 +4,8 @@ Scenarios: the demo page served by the assistant (ask in Ukrainian, answer and b
 button, reload and keep the conversation, switch to Russian); keyboard only; a 360 px phone screen;
 a partner page on another origin with hostile styles and no CSP, where the XSS string stays text;
 an answer full of HTML and links, rendered as text with safe links; a guided check in Russian whose
-result opens as a printable checklist.
+result opens as a printable checklist; the knowledge base's *Slovak terms* in italics; history older
+than 24 hours dropped on load, and data-storage="session".
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from selenium.webdriver.remote.shadowroot import ShadowRoot
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from pobyt.channels.identity import conversation_of_token
 from pobyt.language import detect_language
 from tests.browser import chromium, require_browser
 from tests.servers import API_TOKEN, MODEL, free_port, running_assistant
@@ -212,9 +214,9 @@ def test_demo_conversation_in_ukrainian_survives_a_reload_and_switches_to_russia
     assert items[0] == "Дійсний паспорт (проїзний документ)"
     assert len(items) >= 4
 
-    # A reload keeps the history, the open panel and the conversation (same sender id).
+    # A reload keeps the history, the open panel and the conversation (same sender token).
     history = messages(browser)
-    storage_key = f"pobyt-widget:v1:{assistant}"
+    storage_key = f"pobyt-widget:v2:{assistant}"
     sender = json.loads(browser.execute_script("return localStorage.getItem(arguments[0])", storage_key))["sender"]
     browser.refresh()
     wait(browser, lambda d: (widget(d) or {}).get("messages") == history, timeout=30)
@@ -222,9 +224,8 @@ def test_demo_conversation_in_ukrainian_survives_a_reload_and_switches_to_russia
     assert (
         json.loads(browser.execute_script("return localStorage.getItem(arguments[0])", storage_key))["sender"] == sender
     )
-    slots = requests.get(f"{assistant}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30).json()[
-        "slots"
-    ]
+    tracker_url = f"{assistant}/conversations/{conversation_of_token(sender)}/tracker"
+    slots = requests.get(tracker_url, params={"token": API_TOKEN}, timeout=30).json()["slots"]
     assert slots["procedure"] == "temporary_residence_family_reunion"
 
     # The language switch: the widget's own words and the assistant's replies turn Russian.
@@ -378,10 +379,7 @@ def test_html_and_links_in_an_answer_are_rendered_safely(browser, assistant, par
             "custom": {"pobyt": {"language": "en"}},
         }
     ]
-    partner.pages["/stub.html"] = f"""<!doctype html><html><head><meta charset="utf-8"><title>Stub</title></head><body>
-    <script>window.fetch = () => Promise.resolve(new Response({json.dumps(json.dumps(answer))},
-      {{headers: {{"Content-Type": "application/json"}}}}));</script>
-    <script src="{assistant}/webhooks/widget/widget.js" data-language="en"></script></body></html>"""
+    partner.pages["/stub.html"] = stub_page(assistant, answer)
     fresh(f"{partner.origin}/stub.html")
     open_panel(browser)
     (reply,) = bot_texts(type_and_send(browser, "hello"))
@@ -407,6 +405,103 @@ def test_html_and_links_in_an_answer_are_rendered_safely(browser, assistant, par
         ],
         "buttons": [["<i>italic</i>", 0]],
     }
+
+
+def stub_page(assistant: str, answer: List[Dict[str, Any]], attributes: str = "") -> str:
+    """A partner page whose fetch stands in for the server: a sender token, then ``answer`` to every message."""
+    token = json.dumps(json.dumps({"sender": "stub-token"}))
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Stub</title></head><body>
+    <script>window.fetch = (url) => Promise.resolve(new Response(
+      String(url).endsWith("/session") ? {token} : {json.dumps(json.dumps(answer))},
+      {{headers: {{"Content-Type": "application/json"}}}}));</script>
+    <script src="{assistant}/webhooks/widget/widget.js" data-language="en" {attributes}></script></body></html>"""
+
+
+def test_slovak_terms_in_asterisks_are_italic_and_stay_text(browser, assistant, partner, fresh):
+    answer = [
+        {
+            "recipient_id": "x",
+            "text": "Temporary protection (*dočasné útočisko*)\n• ask the *cudzinecká polícia* at https://example.org/a\n"
+            "*<img src=x onerror=alert(5)>* and 5 * 3 *",
+            "custom": {"pobyt": {"language": "en"}},
+        }
+    ]
+    partner.pages["/italic.html"] = stub_page(assistant, answer)
+    fresh(f"{partner.origin}/italic.html")
+    open_panel(browser)
+    (reply,) = bot_texts(type_and_send(browser, "hello"))
+    assert reply.startswith("Temporary protection (dočasné útočisko)")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 - reading it is the check
+    rendered = browser.execute_script(
+        """const m = [...document.querySelector('pobyt-chat-widget').shadowRoot.querySelectorAll('.message.bot')].pop();
+        return {italics: [...m.querySelectorAll('i')].map((i) => [i.textContent, i.children.length]),
+                images: m.querySelectorAll('img').length, lastLine: m.querySelector('p:last-of-type').textContent};"""
+    )
+    assert rendered == {
+        "italics": [["dočasné útočisko", 0], ["cudzinecká polícia", 0], ["<img src=x onerror=alert(5)>", 0]],
+        "images": 0,
+        "lastLine": "<img src=x onerror=alert(5)> and 5 * 3 *",
+    }
+
+
+def test_history_older_than_a_day_is_dropped_and_session_storage_is_kept_apart(browser, assistant, partner, fresh):
+    answer = [{"recipient_id": "x", "text": "An answer", "custom": {"pobyt": {"language": "en"}}}]
+    partner.pages["/expiry.html"] = stub_page(assistant, answer)
+    partner.pages["/session.html"] = stub_page(assistant, answer, 'data-storage="session"')
+    key = f"pobyt-widget:v2:{assistant}"
+    hour_ms = 3600 * 1000
+
+    def stored_state(messages_at_hours_ago: List[float]) -> str:
+        return json.dumps(
+            {
+                "sender": "old-token",
+                "language": "en",
+                "open": True,
+                "messages": [
+                    {"from": "user", "text": f"asked {hours} h ago", "at": f"NOW - {hours * hour_ms}"}
+                    for hours in messages_at_hours_ago
+                ],
+            }
+        )
+
+    def load_with(state: str, page: str = "/expiry.html") -> None:
+        browser.get(f"{partner.origin}/")  # a page of the partner's origin without the widget, to set its storage
+        browser.execute_script("localStorage.clear()")
+        # The stored times are made in the browser, against its own clock.
+        browser.execute_script(
+            'localStorage.setItem(arguments[0], arguments[1].replace(/"NOW - (\\d+)"/g, (_, ms) => Date.now() - ms));'
+            'localStorage.setItem(\'pobyt-widget:v1:\' + arguments[2], \'{"sender": "web-old", "messages": []}\');',
+            key,
+            state,
+            assistant,
+        )
+        browser.get(f"{partner.origin}{page}")
+        wait(browser, lambda d: widget(d) is not None, timeout=30)
+
+    def stored(kind: str = "localStorage") -> Any:
+        return browser.execute_script(f"return JSON.parse({kind}.getItem(arguments[0]) || 'null')", key)
+
+    # A day and more: dropped; the recent message stays with its conversation.
+    load_with(stored_state([30, 25, 2]))
+    assert [m["text"] for m in messages(browser)] == ["asked 2 h ago"]
+    assert browser.execute_script("return localStorage.getItem('pobyt-widget:v1:' + arguments[0])", assistant) is None
+    type_and_send(browser, "hello")
+    assert stored()["sender"] == "old-token" and len(stored()["messages"]) == 3
+
+    # Everything older than a day: a new conversation, without the old token.
+    load_with(stored_state([48, 26]))
+    assert messages(browser) == []
+    assert stored()["sender"] == "" and stored()["messages"] == []
+
+    # data-storage="session": nothing in localStorage, the conversation in sessionStorage.
+    fresh(f"{partner.origin}/session.html")
+    open_panel(browser)
+    type_and_send(browser, "hello")
+    assert stored() is None
+    assert [m["text"] for m in stored("sessionStorage")["messages"]] == ["hello", "An answer"]
+    assert stored("sessionStorage")["sender"] == "stub-token"
+    browser.execute_script("sessionStorage.clear()")
 
 
 def test_an_unreachable_assistant_gives_a_message_in_the_widgets_language(browser, assistant, partner, fresh):
@@ -463,26 +558,28 @@ def test_a_guided_check_in_russian_ends_with_a_printable_checklist(browser, assi
 
 
 def test_delete_conversation_forgets_it_on_the_server_and_in_the_widget(browser, assistant, partner, fresh):
-    # The route itself: broken requests get a JSON 4xx, an unknown sender is fine, partner origins pass CORS.
+    # The route itself: broken requests get a JSON 4xx, an id the server did not issue 403, a token without a
+    # conversation is fine, partner origins pass CORS.
     forget_url = f"{assistant}/webhooks/widget/forget"
     for body in (b"{not json", b"{}", b'{"sender": 5}'):
         answer = requests.post(forget_url, data=body, headers={"Content-Type": "application/json"}, timeout=30)
         assert answer.status_code == 400 and answer.json()["error"]
-    answer = requests.post(
-        forget_url, json={"sender": "web-never-seen"}, headers={"Origin": partner.origin}, timeout=30
-    )
+    answer = requests.post(forget_url, json={"sender": "web-never-seen"}, timeout=30)
+    assert answer.status_code == 403 and answer.json()["text"]
+    token = requests.post(f"{assistant}/webhooks/widget/session", timeout=30).json()["sender"]
+    answer = requests.post(forget_url, json={"sender": token}, headers={"Origin": partner.origin}, timeout=30)
     assert answer.json() == {"forgotten": True}
     assert answer.headers.get("Access-Control-Allow-Origin") == partner.origin
 
     fresh(f"{assistant}/webhooks/widget/demo")
     open_panel(browser)
     type_and_send(browser, "скільки коштує тимчасове проживання")
-    storage_key = f"pobyt-widget:v1:{assistant}"
+    storage_key = f"pobyt-widget:v2:{assistant}"
     sender = json.loads(browser.execute_script("return localStorage.getItem(arguments[0])", storage_key))["sender"]
 
-    def user_events(sender_id: str) -> List[Dict[str, Any]]:
+    def user_events(token: str) -> List[Dict[str, Any]]:
         tracker = requests.get(
-            f"{assistant}/conversations/{sender_id}/tracker", params={"token": API_TOKEN}, timeout=30
+            f"{assistant}/conversations/{conversation_of_token(token)}/tracker", params={"token": API_TOKEN}, timeout=30
         ).json()
         return [event for event in tracker["events"] if event["event"] == "user"]
 

@@ -15,7 +15,10 @@ from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 
+from pobyt.channels.identity import SenderTokens
 from pobyt.channels.widget import WIDGET_DIR, WidgetInput, demo_page, demo_security_policy
+
+TOKENS = SenderTokens(b"a test secret of the widget's tokens")
 
 
 def test_demo_page_escapes_the_widget_url():
@@ -63,9 +66,13 @@ def _agent_with(sender: str) -> Any:
 
 
 def _forget(body: bytes, agent: Any = None) -> Tuple[int, Dict[str, Any]]:
-    channel = WidgetInput()
+    channel = WidgetInput(TOKENS)
     answer = asyncio.run(channel.forget(_forget_request(body, agent or _agent_with("someone"))))
     return answer.status, json.loads(answer.body)
+
+
+def _body(token: str) -> bytes:
+    return json.dumps({"sender": token}).encode()
 
 
 @pytest.mark.parametrize(
@@ -79,23 +86,26 @@ def test_forget_refuses_broken_requests_with_a_json_error(body: bytes):
     assert "sender" in answer["error"] or "JSON" in answer["error"]
 
 
-def test_forget_deletes_the_conversation_and_an_unknown_sender_is_fine():
-    agent = _agent_with("web-1")
-    assert _forget(b'{"sender": "web-1"}', agent) == (200, {"forgotten": True})
-    assert "web-1" not in agent.tracker_store.store
-    assert _forget(b'{"sender": "web-never-seen"}', agent) == (200, {"forgotten": True})
+def test_forget_deletes_the_conversation_and_a_token_without_one_is_fine():
+    token = TOKENS.issue()
+    conversation = TOKENS.conversation(token)
+    agent = _agent_with(conversation)
+    assert _forget(_body(token), agent) == (200, {"forgotten": True})
+    assert conversation not in agent.tracker_store.store
+    assert _forget(_body(TOKENS.issue()), agent) == (200, {"forgotten": True})
 
 
 def test_forget_says_so_when_the_store_cannot_delete():
     agent = SimpleNamespace(tracker_store=object(), lock_store=InMemoryLockStore())
-    status, answer = _forget(b'{"sender": "web-1"}', agent)
+    status, answer = _forget(_body(TOKENS.issue()), agent)
     assert status == 503 and answer["error"]
 
 
 def test_a_flood_of_forget_requests_is_limited(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("POBYT_RATE_LIMIT_PER_MINUTE", "1")
     monkeypatch.setenv("POBYT_RATE_LIMIT_BURST", "2")
-    channel = WidgetInput()
-    agent = _agent_with("web-1")
-    statuses = [asyncio.run(channel.forget(_forget_request(b'{"sender": "web-1"}', agent))).status for _ in range(3)]
+    channel = WidgetInput(TOKENS)
+    token = TOKENS.issue()
+    agent = _agent_with(TOKENS.conversation(token))
+    statuses = [asyncio.run(channel.forget(_forget_request(_body(token), agent))).status for _ in range(3)]
     assert statuses == [200, 200, 429]

@@ -8,12 +8,21 @@
  *   data-language    en | uk | ru: the widget's language and the hint sent with every message (default: en)
  *   data-color       accent colour (default #0057b7); data-text-color: text on the accent (default #ffffff)
  *   data-position    right | left (default right)
+ *   data-storage     local | session: keep the conversation on this device for HISTORY_HOURS (local, the
+ *                    default) or only until the browser tab is closed (session: sessionStorage)
  *
  * Everything lives in a Shadow DOM, so the host page's styles and the widget's styles never meet.
  * The only global is window.PobytWidget (open/close/reset). The header's "Delete conversation" button
  * asks for confirmation inside the panel, deletes the conversation on the server (POST
  * /webhooks/widget/forget) and then starts a new one on this device. Text from people and from the assistant
- * is only ever put into the page with textContent: it is never parsed as HTML.
+ * is only ever put into the page with textContent: it is never parsed as HTML (the assistant's *term*
+ * emphasis becomes an <i> element holding a text node).
+ *
+ * The conversation is known to the server by a sender token it signs (POST /webhooks/widget/session,
+ * asked for with the first message); the widget keeps it with the history and sends it with every
+ * message (POST /webhooks/widget/webhook). Messages older than HISTORY_HOURS are dropped when the
+ * widget loads, and with them the token once none is left: a partner site's storage does not keep a
+ * person's questions for ever.
  */
 (function () {
   "use strict";
@@ -30,7 +39,9 @@
   var LANGUAGES = ["en", "uk", "ru"];
   var LANGUAGE_NAMES = { en: "English", uk: "Українська", ru: "Русский" };
   var LANGUAGE_CODES = { en: "EN", uk: "УК", ru: "РУ" };
-  var MAX_HISTORY = 200; // messages kept in localStorage
+  var MAX_HISTORY = 200; // messages kept in the browser's storage
+  var HISTORY_HOURS = 24; // older messages are dropped when the widget loads
+  var HISTORY_MS = HISTORY_HOURS * 3600 * 1000;
   var REQUEST_TIMEOUT_MS = 60000;
 
   // The widget's own words; what the assistant says comes from the server already translated.
@@ -192,38 +203,62 @@
 
   var server = (attribute("data-server") || new URL(script.src, document.baseURI).origin).replace(/\/+$/, "");
   var pageLanguage = LANGUAGES.indexOf(attribute("data-language")) >= 0 ? attribute("data-language") : "en";
-  var storageKey = "pobyt-widget:v1:" + server;
+  // v2: the sender is a token the server signed (v1 kept an id the widget made up, now refused).
+  var storageKey = "pobyt-widget:v2:" + server;
 
-  // ---- persisted state: sender id, messages, language, open or closed -----------------------
+  // ---- persisted state: sender token, messages, language, open or closed ---------------------
 
-  function randomId() {
-    // crypto.getRandomValues works on plain-http pages too (crypto.randomUUID needs a secure context).
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return "web-" + Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  /** The storage the page asked for (data-storage="session": until the tab closes), or null when disabled. */
+  function openStorage() {
+    try {
+      // The old format's history stays on no device: its sender id no longer reaches the server.
+      window.localStorage.removeItem("pobyt-widget:v1:" + server);
+      return attribute("data-storage") === "session" ? window.sessionStorage : window.localStorage;
+    } catch (e) {
+      return null; // storage disabled (privacy settings, sandboxed frames)
+    }
+  }
+
+  var storage = openStorage();
+
+  function freshState(language, open) {
+    // No sender yet: the server issues one with the first message.
+    return { sender: "", messages: [], language: language, open: open };
   }
 
   function loadState() {
     try {
-      var stored = JSON.parse(window.localStorage.getItem(storageKey) || "null");
+      var stored = JSON.parse((storage && storage.getItem(storageKey)) || "null");
       if (stored && typeof stored.sender === "string" && Array.isArray(stored.messages)) {
+        var now = Date.now();
+        var kept = stored.messages.filter(function (message) {
+          return message && typeof message.at === "number" && now - message.at < HISTORY_MS;
+        });
+        if (!kept.length && stored.messages.length) {
+          return freshState(stored.language, Boolean(stored.open)); // everything expired: a new conversation
+        }
+        stored.messages = kept;
         return stored;
       }
     } catch (e) {
-      // Storage disabled or corrupt: start a fresh conversation.
+      // Storage corrupt: start a fresh conversation.
     }
-    return { sender: randomId(), messages: [], language: pageLanguage, open: false };
+    return freshState(pageLanguage, false);
   }
 
   var state = loadState();
   if (LANGUAGES.indexOf(state.language) < 0) {
     state.language = pageLanguage;
   }
+  // Written back at once: expired messages leave the device's storage now, not at the next message.
+  saveState();
 
   function saveState() {
     state.messages = state.messages.slice(-MAX_HISTORY);
     try {
-      window.localStorage.setItem(storageKey, JSON.stringify(state));
+      if (storage) {
+        storage.setItem(storageKey, JSON.stringify(state));
+      }
     } catch (e) {
       // Storage full or disabled: the conversation still works, it just is not kept.
     }
@@ -258,6 +293,21 @@
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  // The knowledge base's emphasis of Slovak terms: *term* on one line, no space just inside the asterisks.
+  var EMPHASIS = /\*([^\s*](?:[^*\n]*[^\s*])?)\*/g;
+
+  /** Appends text with its *term* emphasis as <i> elements (text nodes inside) and its links. */
+  function appendRich(parent, text) {
+    var last = 0;
+    text.replace(EMPHASIS, function (match, term, offset) {
+      appendLinked(parent, text.slice(last, offset));
+      appendLinked(parent.appendChild(el("i")), term);
+      last = offset + match.length;
+      return match;
+    });
+    appendLinked(parent, text.slice(last));
+  }
+
   /** Renders the assistant's plain text: blank lines make paragraphs, "• " lines make lists. */
   function renderText(container, text) {
     text.split(/\n\s*\n/).forEach(function (block) {
@@ -269,7 +319,7 @@
             list = container.appendChild(el("ul"));
             paragraph = null;
           }
-          appendLinked(list.appendChild(el("li")), line.slice(2));
+          appendRich(list.appendChild(el("li")), line.slice(2));
           return;
         }
         list = null;
@@ -278,7 +328,7 @@
         } else {
           paragraph = container.appendChild(el("p"));
         }
-        appendLinked(paragraph, line);
+        appendRich(paragraph, line);
       });
     });
   }
@@ -500,8 +550,9 @@
     }
   }
 
-  /** Stores and shows a message; returns its bubble. */
+  /** Stores (with the time, for the expiry) and shows a message; returns its bubble. */
   function remember(message) {
+    message.at = Date.now();
     state.messages.push(message);
     saveState();
     return renderMessage(message);
@@ -525,24 +576,55 @@
     }
   }
 
-  function post(message) {
+  /** POSTs ``body`` as JSON to one of the widget's routes; resolves with the response (bounded wait). */
+  function postJson(path, body) {
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
-    return fetch(server + "/webhooks/rest/webhook", {
+    return fetch(server + "/webhooks/widget/" + path, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: message, metadata: { language: state.language } }),
+      body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined,
       credentials: "omit",
-    })
+    }).finally(function () {
+      clearTimeout(timer);
+    });
+  }
+
+  /** Resolves with the conversation's sender token, asking the server for one the first time. */
+  function ensureSender() {
+    if (state.sender) {
+      return Promise.resolve(state.sender);
+    }
+    return postJson("session", {})
       .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (answer) {
+        if (!answer || typeof answer.sender !== "string" || !answer.sender) {
+          throw new Error("no sender token");
+        }
+        state.sender = answer.sender;
+        saveState();
+        return state.sender;
+      });
+  }
+
+  function post(message, retried) {
+    return ensureSender()
+      .then(function (sender) {
+        return postJson("webhook", { sender: sender, message: message, metadata: { language: state.language } });
+      })
+      .then(function (response) {
+        // 403: the server no longer knows the token (its secret changed): a new conversation, once.
+        if (response.status === 403 && !retried) {
+          state.sender = "";
+          return post(message, true);
+        }
         if (!response.ok) {
           throw new Error("HTTP " + response.status);
         }
         return response.json();
-      })
-      .finally(function () {
-        clearTimeout(timer);
       });
   }
 
@@ -627,7 +709,7 @@
 
   /** Forgets the conversation on this device and starts a new one (the server's copy is not touched). */
   function resetLocally() {
-    state = { sender: randomId(), messages: [], language: state.language, open: !panel.hidden };
+    state = freshState(state.language, !panel.hidden);
     saveState();
     Array.prototype.slice.call(log.children).forEach(function (child) {
       if (child !== typing) {
@@ -652,15 +734,12 @@
     // After the messages already on their way, so none of them lands in the deleted conversation.
     queue = queue
       .then(function () {
-        return fetch(server + "/webhooks/widget/forget", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ sender: sender }),
-          credentials: "omit",
-        });
+        // Without a token nothing reached the server; with one the server no longer knows (403),
+        // nobody can reach that conversation any more and retention deletes it.
+        return sender ? postJson("forget", { sender: sender }) : { ok: true };
       })
       .then(function (response) {
-        if (!response.ok) {
+        if (!response.ok && response.status !== 403) {
           throw new Error("HTTP " + response.status);
         }
         resetLocally();
@@ -731,7 +810,7 @@
     close: function () { setOpen(false, true); },
     /** Forgets the conversation on this device and starts a new one. */
     reset: function () {
-      state = { sender: randomId(), messages: [], language: pageLanguage, open: !panel.hidden };
+      state = freshState(pageLanguage, !panel.hidden);
       saveState();
       Array.prototype.slice.call(log.children).forEach(function (child) {
         if (child !== typing) {

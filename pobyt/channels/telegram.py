@@ -14,6 +14,10 @@ Telegram POSTs updates to ``/webhooks/telegram/webhook`` with the secret in the 
 ``X-Telegram-Bot-Api-Secret-Token``; nothing is sent to Telegram at start-up or to authenticate.
 The webhook always answers 200 once the secret is right, so Telegram never retries an update
 because of our own failure; an update it retries anyway (same ``update_id``) is answered once.
+
+A chat's conversation is ``tg:<chat id>`` (:mod:`pobyt.channels.identity`). The bot answers in
+private chats only: in a group every member would share one conversation (and could /forget it),
+so a group is told once, politely, to write to the bot privately, and nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from sanic.response import HTTPResponse
 from pobyt import logging_filter, speedups
 from pobyt.answers import ASPECTS, aspect_payload
 from pobyt.channels import guard
+from pobyt.channels.identity import telegram_chat, telegram_conversation
 from pobyt.channels.telegram_api import DEFAULT_API_URL, BotApi
 from pobyt.channels.telegram_render import PayloadRegistry, inline_keyboard, render_chunks
 from pobyt.messages import language_or_default, say
@@ -142,7 +147,14 @@ class RecentUpdates:
 
 
 def chat_id_value(recipient_id: str) -> Any:
-    """Returns the chat id as Telegram gives it (an integer), or the text when it is not one."""
+    """Returns the chat id of a conversation (``tg:<chat id>``) as Telegram gives it (an integer).
+
+    An id without the prefix (a conversation stored before ids named their channel) is read as
+    the chat id itself; anything else is passed on as text (Telegram refuses it).
+    """
+    chat = telegram_chat(recipient_id)
+    if chat is not None:
+        return chat
     return int(recipient_id) if recipient_id.lstrip("-").isdigit() else recipient_id
 
 
@@ -154,6 +166,20 @@ def chat_id_of(part: Dict[str, Any]) -> Optional[int]:
             return chat["id"]
     sender = part.get("from")
     return sender["id"] if isinstance(sender, dict) and isinstance(sender.get("id"), int) else None
+
+
+def private_chat(part: Dict[str, Any]) -> bool:
+    """Returns whether a message or a button press comes from a private chat (one person and the bot).
+
+    Telegram names the chat's ``type``; without it a positive chat id is a person's (groups are negative).
+    A button press whose message is gone names only the person who pressed it: their private chat.
+    """
+    for holder in (part, part.get("message")):
+        chat = holder.get("chat") if isinstance(holder, dict) else None
+        if isinstance(chat, dict):
+            kind = chat.get("type")
+            return kind == "private" if kind is not None else isinstance(chat.get("id"), int) and chat["id"] > 0
+    return True
 
 
 def titled(message: Dict[str, Any]) -> bool:
@@ -226,6 +252,8 @@ class TelegramInput(InputChannel):
         self.api = BotApi(config.token, config.api_url) if config.token else None
         self.registry = PayloadRegistry(known_payloads)
         self.recent = RecentUpdates()
+        # Groups already told to write privately (by chat id; bounded like the update ids).
+        self.groups_told = RecentUpdates()
         # Read at start-up: a wrong setting stops the server at once instead of at the first message.
         self.limiter = RateLimiter(RateLimitSettings.from_environment())
         self.timeout_s = guard.reply_timeout()
@@ -301,6 +329,9 @@ class TelegramInput(InputChannel):
         if part is not None and chat_id_of(part) is None:
             logger.warning("Ignored a Telegram update without a chat id (update %s)", update.get("update_id"))
             return
+        if part is not None and not private_chat(part):
+            await self._private_only(part, output)
+            return
         if isinstance(update.get("callback_query"), dict):
             await self._button(update["callback_query"], on_new_message, output, agent)
         elif isinstance(update.get("edited_message"), dict):
@@ -373,7 +404,7 @@ class TelegramInput(InputChannel):
         return UserMessage(
             text,
             output,
-            sender_id=str(message["chat"]["id"]),
+            sender_id=telegram_conversation(message["chat"]["id"]),
             input_channel=CHANNEL,
             metadata={"language": hint} if hint else None,
         )
@@ -389,12 +420,22 @@ class TelegramInput(InputChannel):
         return language_or_default(slot or language_hint((message.get("from") or {}).get("language_code")))
 
     async def _say(self, output: TelegramOutput, agent: Any, message: Dict[str, Any], key: str) -> None:
-        sender_id = str(message["chat"]["id"])
+        sender_id = telegram_conversation(message["chat"]["id"])
         await output.send_text_message(sender_id, say(key, await self._language(agent, sender_id, message)))
 
     async def _forget(self, output: TelegramOutput, agent: Any, message: Dict[str, Any]) -> None:
-        sender_id = str(message["chat"]["id"])
+        sender_id = telegram_conversation(message["chat"]["id"])
         language = await self._language(agent, sender_id, message)  # read before it is deleted
         deleted = await forget_conversation(agent, sender_id)
         key = "privacy.forgotten" if deleted else "privacy.not_deleted"
         await output.send_text_message(sender_id, say(key, language))
+
+    async def _private_only(self, part: Dict[str, Any], output: TelegramOutput) -> None:
+        """Tells a group, once, to write to the bot privately; nothing of the group reaches Rasa or the store."""
+        if self.api is not None and part.get("data") is not None and part.get("id"):
+            await self.api.call("answerCallbackQuery", {"callback_query_id": part["id"]})  # stops the spinner
+        chat_id = chat_id_of(part)
+        if chat_id is None or not self.groups_told.first_time(chat_id):
+            return
+        language = language_or_default(language_hint((part.get("from") or {}).get("language_code")))
+        await output.send_text_message(telegram_conversation(chat_id), say("telegram.private_only", language))

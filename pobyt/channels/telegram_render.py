@@ -1,7 +1,8 @@
 r"""Renders an answer for Telegram: escaped HTML chunks within the message limit, inline keyboards.
 
-Answers are plain text ("\\n" lines, "• " bullets, blank-line paragraphs). Text is split first
-and escaped afterwards, so a split never falls inside a tag or an HTML entity.
+Answers are plain text ("\\n" lines, "• " bullets, blank-line paragraphs, ``*Slovak term*``
+emphasis). Text is split first and escaped afterwards, so a split never falls inside a tag or an
+HTML entity; the emphasis becomes ``<i>`` only after escaping, so no other text becomes markup.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
@@ -18,6 +20,8 @@ MAX_MESSAGE_LENGTH = 4096
 MAX_CALLBACK_BYTES = 64
 #: Prefix of callback_data that stands for a longer payload (payloads start with "/").
 HASH_PREFIX = "#"
+#: The knowledge base's emphasis: ``*term*`` on one line, no space just inside the asterisks.
+EMPHASIS = re.compile(r"\*([^\s*](?:[^*\n]*[^\s*])?)\*")
 
 
 def telegram_length(text: str) -> int:
@@ -25,12 +29,17 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def escaped(text: str) -> str:
+    """Returns plain ``text`` as Telegram HTML: escaped, then ``*term*`` in italics (``<i>term</i>``)."""
+    return EMPHASIS.sub(r"<i>\1</i>", html.escape(text, quote=False))
+
+
 def to_html(text: str, bold_first_line: bool = False) -> str:
     """Returns ``text`` escaped for Telegram's HTML parse mode, optionally with its first line bold."""
     if not bold_first_line or not text.strip():
-        return html.escape(text, quote=False)
+        return escaped(text)
     title, newline, rest = text.partition("\n")
-    return f"<b>{html.escape(title, quote=False)}</b>{newline}{html.escape(rest, quote=False)}"
+    return f"<b>{escaped(title)}</b>{newline}{escaped(rest)}"
 
 
 def _hard_split(line: str, fits: Callable[[str], bool]) -> List[str]:
@@ -107,7 +116,7 @@ def render_chunks(text: str, titled: bool = False, limit: int = MAX_MESSAGE_LENG
     markup = len("<b></b>") if bold else 0
 
     def fits(chunk: str) -> bool:
-        return telegram_length(html.escape(chunk, quote=False)) <= limit - markup
+        return telegram_length(escaped(chunk)) <= limit - markup
 
     return [to_html(chunk, bold and index == 0) for index, chunk in enumerate(split_text(text, fits))]
 

@@ -1,11 +1,15 @@
-"""Website chat widget: serves the widget's script and a demo page from the Rasa server.
+"""Website chat widget: its script, a demo page, and its own message and delete routes.
 
 ``GET /webhooks/widget/widget.js`` is the script partners embed with one tag; ``GET
-/webhooks/widget/demo`` is a page that embeds it. The widget talks to the REST channel
-(``POST /webhooks/rest/webhook``); its "Delete conversation" button calls ``POST
-/webhooks/widget/forget`` with ``{"sender": "..."}``, which deletes the conversation from the tracker
-store (:func:`pobyt.privacy.forget_conversation`). Cross-origin pages need their origin in Rasa's
-``--cors`` (``POBYT_WIDGET_ORIGINS`` in ``scripts/run.sh``); it applies to every route.
+/webhooks/widget/demo`` is a page that embeds it. A widget first asks ``POST
+/webhooks/widget/session`` for a sender token (signed by the server:
+:class:`pobyt.channels.identity.SenderTokens`), keeps it, and sends it as ``sender`` with every
+message to ``POST /webhooks/widget/webhook`` (the REST channel's JSON) and with ``POST
+/webhooks/widget/forget``, which deletes the conversation from the tracker store
+(:func:`pobyt.privacy.forget_conversation`). Both refuse a sender that is not a token this server
+signed (403 with a polite ``text``): nobody reaches a conversation whose token they were not given.
+Cross-origin pages need their origin in Rasa's ``--cors`` (``POBYT_WIDGET_ORIGINS`` in
+``scripts/run.sh``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import hashlib
 import html
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -24,7 +28,10 @@ from sanic.response import HTTPResponse
 
 from pobyt import privacy
 from pobyt.channels import guard
-from pobyt.ratelimit import Decision, RateLimiter, RateLimitSettings
+from pobyt.channels.identity import SenderTokens
+from pobyt.channels.rest import JsonMessageChannel
+from pobyt.messages import language_or_default, say
+from pobyt.ratelimit import Decision
 
 #: Where widget.js and demo.html live (the repository's widget/ folder).
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "widget"
@@ -59,12 +66,13 @@ def demo_security_policy(page: str) -> str:
     )
 
 
-class WidgetInput(InputChannel):
-    """Serves the widget (``widget`` in credentials.yml); messages go through the REST channel."""
+class WidgetInput(JsonMessageChannel):
+    """The website widget (``widget`` in credentials.yml): its files, sender tokens, messages, deletion."""
 
-    def __init__(self) -> None:
-        # The same per-sender limit as the REST channel: a flood of deletions is a flood too.
-        self.limiter = RateLimiter(RateLimitSettings.from_environment())
+    def __init__(self, tokens: Optional[SenderTokens] = None) -> None:
+        # The REST channel's checks and per-sender limit (a flood of deletions is a flood too).
+        super().__init__()
+        self.tokens = tokens or SenderTokens.from_environment()
 
     @classmethod
     def name(cls) -> str:
@@ -73,11 +81,11 @@ class WidgetInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> InputChannel:
-        """Builds the channel; it needs no credentials."""
+        """Builds the channel; it needs no credentials (the secret comes from POBYT_WIDGET_SECRET)."""
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Returns the routes: ``GET /`` (health), ``GET /widget.js``, ``GET /demo`` and ``POST /forget``."""
+        """Returns the routes: health, ``widget.js``, ``demo``, and ``POST`` ``session``, ``webhook``, ``forget``."""
         blueprint = Blueprint("pobyt_widget", __name__)
 
         @blueprint.route("/", methods=["GET"])
@@ -105,18 +113,55 @@ class WidgetInput(InputChannel):
                 },
             )
 
+        @blueprint.route("/session", methods=["POST"])
+        async def session(_: Request) -> HTTPResponse:
+            return self.session()
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.receive(request, on_new_message)
+
         @blueprint.route("/forget", methods=["POST"])
         async def forget(request: Request) -> HTTPResponse:
             return await self.forget(request)
 
         return blueprint
 
-    async def forget(self, request: Request) -> HTTPResponse:
-        """Deletes the conversation of the body's ``sender``: ``{"forgotten": true}`` or a JSON error."""
+    def session(self) -> HTTPResponse:
+        """Issues a sender token for a new conversation: ``{"sender": "<token>"}``.
+
+        Nothing is stored: the conversation exists once its first message arrives.
+        """
+        return response.json({"sender": self.tokens.issue()}, headers={"Cache-Control": "no-store"})
+
+    def _conversation(self, request: Request) -> Tuple[Optional[Dict[str, Any]], str, Optional[HTTPResponse]]:
+        """Reads the body and the conversation its ``sender`` token stands for, or the refusal to send."""
         body, refusal = guard.body_with_sender(request)
         if body is None:
+            return None, "", refusal
+        conversation = self.tokens.conversation(body["sender"])
+        if conversation is None:
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            language = language_or_default(guard.language_hint(metadata.get("language")))
+            refusal = response.json(
+                {"error": "'sender' is not a sender token of this server", "text": say("widget.bad_sender", language)},
+                status=403,
+            )
+            return None, "", refusal
+        return body, conversation, None
+
+    async def receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        """Answers one message of the widget whose token is the body's ``sender``."""
+        body, conversation, refusal = self._conversation(request)
+        if body is None:
             return refusal
-        sender = body["sender"]
+        return await self.answer(request, body, conversation, on_new_message)
+
+    async def forget(self, request: Request) -> HTTPResponse:
+        """Deletes the conversation of the body's ``sender`` token: ``{"forgotten": true}`` or a JSON error."""
+        body, sender, refusal = self._conversation(request)
+        if body is None:
+            return refusal
         if self.limiter.check(sender) is not Decision.ALLOW:
             retry_after = max(self.limiter.retry_after(sender), 1)
             return response.json(
