@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -171,6 +172,9 @@ def answer_question(
 
     # The NLU component recognises names in production; callers without it (tests, the staff console) get the same.
     entities = list(entities) or (recognise(text, kb) if text else [])
+    parts = question_parts(text) if text and not any(e.get("confidence") is None for e in entities) else []
+    if len(parts) > 1:
+        return _answer_parts(parts, intent, slots, kb, on)
     subject = decide_subject(entities, kb)
     named = subject.id if subject is not None and subject.kind == "procedure" else None
     # A button's entity has no confidence: the person chose exactly that; no search on top.
@@ -178,7 +182,7 @@ def answer_question(
     asked = _without_names(text, entities)
     if text and not pressed:
         context = named or (slots.get("procedure") if subject is None else None)
-        found = best_question(kb, asked, context, intent_aspect, strict=named is not None)
+        found = best_question(kb, asked, context, intent_aspect, strict=named is not None, full_text=text)
         if found is not None and found.question is not None:
             question = found.question
             new_slots["procedure"] = question.procedure or slots.get("procedure")
@@ -234,6 +238,68 @@ def answer_question(
         answer.text = "\n".join([head, *lead_lines(leading, language), *rest])
         answer.data["facts"] = [f.id for f in leading]
     return reply(answer)
+
+
+def _answer_parts(
+    parts: Sequence[str], intent: Optional[str], slots: Mapping[str, Any], kb: KnowledgeBase, on: Optional[dt.date]
+) -> Reply:
+    """Answers each question of a message that asks several, once each, in order.
+
+    Each part is read with the message's situation (its sentences that are not questions); the
+    intent, classified on the whole message, guides the first part only.
+    """
+    answers: List[Answer] = []
+    merged: Dict[str, Any] = dict(slots)
+    seen = set()
+    for index, part in enumerate(parts):
+        # The intent was classified on the whole message: it tells the first part's aspect only.
+        part_slots = {**merged, "disclaimer_shown": True, **({"aspect": None} if index else {})}
+        part_reply = answer_question(part, intent if index == 0 else None, [], part_slots, kb, on)
+        merged.update(part_reply.slots)
+        for answer in part_reply.answers:
+            key = (answer.data.get("question"), answer.data.get("procedure"), answer.data.get("aspect"))
+            if key not in seen and answer.text not in {a.text for a in answers}:
+                seen.add(key)
+                answers.append(answer)
+    language = merged.get("language") or DEFAULT_LANGUAGE
+    merged["disclaimer_shown"] = slots.get("disclaimer_shown")
+    return Reply(_with_disclaimer(answers[:MAX_PARTS], merged, language), merged)
+
+
+_SENTENCE = re.compile(r"[^.?!]+[?!.]*")
+#: Words that start a question in the three languages (a clause after ", and" that starts with one
+#: is a second question: "how long does it take, and what must she do after arriving?").
+_QUESTION_START = re.compile(
+    r"^(how|what|when|where|who|which|why|do|does|did|can|could|is|are|will|must|should|"
+    r"як|що|коли|де|хто|який|яка|які|чому|чи|скільки|треба|потрібно|можна|"
+    r"как|что|когда|где|кто|какой|какая|какие|почему|сколько|нужно|надо|можно|ли)\b",
+    re.IGNORECASE,
+)
+_AND = re.compile(r",?\s+(?:and also|and|also|а також|і|та|а ещё|а еще|и)\s+", re.IGNORECASE)
+#: At most this many questions of one message are answered (the rest would be a wall of text).
+MAX_PARTS = 2
+
+
+def question_parts(text: str) -> List[str]:
+    """Splits a message that asks several things into one text per question, each with the situation.
+
+    "My wife applied for family reunion. How long does it take, and what must she do on arrival?"
+    gives "My wife applied for family reunion. How long does it take?" and "My wife applied for
+    family reunion. What must she do on arrival?". A message with one question gives ``[]``.
+    """
+    sentences = [m.group().strip() for m in _SENTENCE.finditer(text) if m.group().strip()]
+    context = [s for s in sentences if not s.endswith("?")]
+    questions: List[str] = []
+    for sentence in (s for s in sentences if s.endswith("?")):
+        clauses = _AND.split(sentence.rstrip("?"))
+        if len(clauses) > 1 and all(_QUESTION_START.match(c.strip()) for c in clauses[1:]):
+            questions += [c.strip() + "?" for c in clauses]
+        else:
+            questions.append(sentence)
+    if len(questions) < 2:
+        return []
+    situation = " ".join(context)
+    return [f"{situation} {q}".strip() for q in questions]
 
 
 def inferred_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
@@ -339,7 +405,9 @@ def direct_answer(text: str, entities: Sequence[Mapping[str, Any]], language: st
     entities = list(entities) or recognise(text, kb)
     named = decide_subject(entities, kb)
     procedure = named.id if named is not None and named.kind == "procedure" else None
-    found = best_question(kb, _without_names(text, entities), procedure, None, strict=procedure is not None)
+    found = best_question(
+        kb, _without_names(text, entities), procedure, None, strict=procedure is not None, full_text=text
+    )
     return render_question(kb, found.question, language, today()) if found is not None and found.question else None
 
 

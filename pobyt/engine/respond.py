@@ -36,6 +36,8 @@ SAME_PROCEDURE_BONUS = 0.15
 OTHER_PROCEDURE_PENALTY = 0.5
 #: Added when the entry answers the aspect the intent asks about.
 SAME_ASPECT_BONUS = 0.08
+#: An entry about the named procedure matched on the whole message must cover this much of it.
+WHOLE_MESSAGE_COVERAGE = 0.75
 #: A procedure's statement is a direct answer when it covers this much of the message's other words.
 FACT_THRESHOLD = 0.6
 #: At most this many statements lead a reply.
@@ -67,30 +69,27 @@ def related(kb: KnowledgeBase, question: Question, procedure_id: Optional[str]) 
 
 
 def best_question(
-    kb: KnowledgeBase, text: str, procedure_id: Optional[str], aspect: Optional[str], strict: bool = False
+    kb: KnowledgeBase,
+    text: str,
+    procedure_id: Optional[str],
+    aspect: Optional[str],
+    strict: bool = False,
+    full_text: Optional[str] = None,
 ) -> Optional[Found]:
     """Returns the question entry that answers ``text``, or None when none fits well enough.
 
     Args:
         kb: the knowledge base.
-        text: the person's message.
+        text: what the message asks, without the names it gives (see ``full_text``).
         procedure_id: the procedure the message names or the conversation is about (None: none).
         aspect: the aspect the intent asks about (None: no aspect intent).
         strict: the message itself names ``procedure_id``: entries about other procedures lose.
+        full_text: the whole message. A name can carry the question ("lost residence card",
+            "dual citizenship" are names): an entry about the named procedure may then match the
+            whole message, if it shares a word with it beyond the procedure's title.
     """
-    words = analyse(text)
-    if not words:
-        return None
     best: Optional[Found] = None
-    for hit in fact_index(kb).search(words, limit=8, kinds=("question",)):
-        question = kb.questions.get(hit.fact.id.split(":", 1)[1])
-        if question is None:
-            continue
-        # One word in common is chance ("work", "child"): a question needs two, or one about the
-        # procedure the message names ("can I work" + "temporary protection").
-        is_related = related(kb, question, procedure_id)
-        if hit.matched < (1 if is_related else MIN_MATCHED_WORDS):
-            continue
+    for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text):
         score = hit.coverage
         if is_related:
             score += SAME_PROCEDURE_BONUS
@@ -101,6 +100,32 @@ def best_question(
         if score >= QUESTION_THRESHOLD and (best is None or score > best.score):
             best = Found(question=question, score=score)
     return best
+
+
+def _question_hits(kb: KnowledgeBase, text: str, procedure_id: Optional[str], full_text: Optional[str]):
+    """Yields ``(hit, question, related)`` for the entries that share enough words with the message."""
+    index = fact_index(kb)
+    words = analyse(text)
+    for hit in index.search(words, limit=8, kinds=("question",)) if words else []:
+        question = kb.questions.get(hit.fact.id.split(":", 1)[1])
+        is_related = question is not None and related(kb, question, procedure_id)
+        # One word in common is chance ("work", "child"): a question needs two, or one about the
+        # procedure the message names ("can I work" + "temporary protection").
+        if question is not None and hit.matched >= (1 if is_related else MIN_MATCHED_WORDS):
+            yield hit, question, is_related
+    if not full_text or procedure_id not in kb.procedures:
+        return
+    whole = analyse(full_text)
+    title = set(analyse(" ".join(getattr(kb.procedures[procedure_id].title, lang) for lang in ("en", "uk", "ru"))))
+    if not set(whole) - title:
+        return
+    for hit in index.search(whole, limit=8, kinds=("question",)):
+        question = kb.questions.get(hit.fact.id.split(":", 1)[1])
+        if question is None or not related(kb, question, procedure_id):
+            continue
+        beyond_title = (set(whole) - title) & set(analyse(" ".join(hit.fact.search_texts)))
+        if beyond_title and hit.coverage >= WHOLE_MESSAGE_COVERAGE:
+            yield Hit(hit.fact, hit.score, hit.coverage - SAME_PROCEDURE_BONUS, hit.matched), question, True
 
 
 def direct_facts(kb: KnowledgeBase, text: str, procedure_id: str) -> List[Fact]:
