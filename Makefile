@@ -15,17 +15,19 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format kb-check pytest validate test-stories train clean language-eval nlu-eval
+.PHONY: help run test lint format kb-check pytest validate test-stories train clean language-eval nlu-eval audit
 
 help:
 	@echo "make run    set everything up and start the assistant (http://localhost:5005)"
 	@echo "make test   install what the tests need (Chromium, PostgreSQL, Redis) and run every check"
 
+# pip is ours to pin (26.3: past the 24.x advisories); setuptools and wheel are held by Rasa 3.6's pins
+# (docs/deployment.md "Dependencies").
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python.sh .python-version
 	@python=$$(scripts/find-python.sh) || exit 1; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
 	  rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade "pip==24.3.1" "setuptools==70.3.0" "wheel==0.45.1"
+	$(PY) -m pip install --quiet --upgrade "pip==26.3" "setuptools==70.3.0" "wheel==0.45.1"
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
@@ -79,6 +81,17 @@ test: browser services lint kb-check validate pytest language-eval nlu-eval test
 
 clean:
 	rm -rf models results .pytest_cache
+
+# Published advisories for the installed packages (docs/deployment.md "Dependencies"). pip-audit runs from
+# its own virtualenv (its dependencies would move the assistant's pins) over `pip freeze` of the assistant's.
+# It needs a machine that reaches PyPI's advisory service, so it is not part of `make test`.
+.PHONY: audit
+audit: $(VENV)/.installed
+	@mkdir -p .make
+	@[ -x .make/audit/bin/pip-audit ] || { $(PY) -m venv .make/audit && \
+	  .make/audit/bin/python -m pip install --quiet "pip-audit==2.10.1"; }
+	$(PY) -m pip freeze --exclude-editable >.make/installed.txt
+	.make/audit/bin/pip-audit --no-deps --disable-pip --progress-spinner off -r .make/installed.txt
 
 # Debian packages for the tests, installed only when missing (as root, else with sudo). apt waits up to
 # 5 minutes for another apt or dpkg run to finish instead of failing at once.
