@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import REQUIRE_ALL_VARIABLE, ROOT
 
-SKIPPING_TESTS = '''
+SKIPPING_TESTS = """
 import pytest
 
 def test_needs_a_browser():
@@ -20,7 +20,7 @@ def test_needs_the_model():
 
 def test_needs_a_folder_beside_the_repository():
     pytest.skip("../shared/sources is not next to the repository")
-'''
+"""
 
 
 def run_pytest(folder: Path, **env: str) -> str:
