@@ -1,4 +1,4 @@
-# pobyt: `make run` sets up and starts the assistant; `make test` runs every check CI runs.
+# pobyt: `make run` sets up and starts the assistant; `make test` installs what the tests need and runs every check.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,17 +15,19 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format kb-check pytest validate test-stories train clean language-eval nlu-eval
+.PHONY: help run test lint format kb-check pytest validate test-stories train clean language-eval nlu-eval audit
 
 help:
 	@echo "make run    set everything up and start the assistant (http://localhost:5005)"
-	@echo "make test   run every check CI runs"
+	@echo "make test   install what the tests need (Chromium, PostgreSQL, Redis) and run every check"
 
+# pip is ours to pin (26.3: past the 24.x advisories); setuptools and wheel are held by Rasa 3.6's pins
+# (docs/deployment.md "Dependencies").
 $(VENV)/.installed: requirements.txt constraints.txt scripts/find-python.sh .python-version
 	@python=$$(scripts/find-python.sh) || exit 1; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
 	  rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade "pip==24.3.1" "setuptools==70.3.0" "wheel==0.45.1"
+	$(PY) -m pip install --quiet --upgrade "pip==26.3" "setuptools==70.3.0" "wheel==0.45.1"
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
@@ -57,8 +59,9 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# POBYT_TESTS_REQUIRE_ALL: a test whose software or model is missing fails instead of skipping (tests/conftest.py).
 pytest: $(VENV)/.installed $(MODEL)
-	$(BIN)/pytest
+	POBYT_TESTS_REQUIRE_ALL=1 $(BIN)/pytest
 
 validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
@@ -72,26 +75,41 @@ language-eval: $(VENV)/.installed
 nlu-eval: $(VENV)/.installed $(MODEL)
 	$(PY) scripts/evaluate_nlu.py --report-only tests/nlu_blind4
 
-test: lint kb-check validate pytest language-eval nlu-eval test-stories
+# browser and services install what the browser and PostgreSQL/Redis tests need (quick when it is there).
+test: browser services lint kb-check validate pytest language-eval nlu-eval test-stories
 	@echo "make test: all checks passed"
 
 clean:
 	rm -rf models results .pytest_cache
 
+# Published advisories for the installed packages (docs/deployment.md "Dependencies"). pip-audit runs from
+# its own virtualenv (its dependencies would move the assistant's pins) over `pip freeze` of the assistant's.
+# It needs a machine that reaches PyPI's advisory service, so it is not part of `make test`.
+.PHONY: audit
+audit: $(VENV)/.installed
+	@mkdir -p .make
+	@[ -x .make/audit/bin/pip-audit ] || { $(PY) -m venv .make/audit && \
+	  .make/audit/bin/python -m pip install --quiet "pip-audit==2.10.1"; }
+	$(PY) -m pip freeze --exclude-editable >.make/installed.txt
+	.make/audit/bin/pip-audit --no-deps --disable-pip --progress-spinner off -r .make/installed.txt
+
+# Debian packages for the tests, installed only when missing (as root, else with sudo). apt waits up to
+# 5 minutes for another apt or dpkg run to finish instead of failing at once.
+APT_INSTALL := $$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'apt-get -o DPkg::Lock::Timeout=300 update && \
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "$$@"' apt-install
+
 # Headless Chromium for the widget's browser tests: Debian's chromium and chromium-driver (same version).
 .PHONY: browser
 browser:
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "chromium and chromedriver are installed"; \
-	else $$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive \
-	  apt-get install -y --no-install-recommends chromium chromium-driver'; fi
+	else $(APT_INSTALL) chromium chromium-driver; fi
 
 # PostgreSQL and Redis for the storage, scale-out and restart tests (scripts/services.sh starts throwaway ones).
 .PHONY: services
 services:
 	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null; then \
 	  echo "postgresql and redis-server are installed"; \
-	else $$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive \
-	  apt-get install -y --no-install-recommends postgresql redis-server'; fi
+	else $(APT_INSTALL) postgresql redis-server; fi
 
 # Telegram (pobyt/channels/telegram.py): needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET in the environment.
 # telegram-webhook registers TELEGRAM_WEBHOOK_URL with Telegram; telegram-poll forwards getUpdates to the

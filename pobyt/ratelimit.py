@@ -8,6 +8,10 @@ Memory stays bounded: a sender idle long enough for a full bucket is forgotten (
 bucket anyway), and at most ``max_senders`` buckets are kept (the least recently seen go first).
 The limit is per process: behind a load balancer with N Rasa processes a sender may get up to N
 times as much. Limits per IP address belong in the reverse proxy (README "Limits").
+
+:class:`InFlightLimit` caps the requests in flight across all senders (installed by
+:mod:`pobyt.http_limits`): senders made up by the thousand each get a full bucket, but not more
+of the server.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional
+from typing import Callable, Dict, Mapping, Optional
 
 from pobyt.settings import whole_number
 
@@ -128,3 +132,40 @@ class RateLimiter:
             if now - oldest.updated < refill_s and len(self._buckets) < self._max_senders:
                 break
             del self._buckets[sender]
+
+
+class InFlightLimit:
+    """At most ``limit`` requests in flight across all senders (rotating senders bypass the per-sender limit).
+
+    A request enters before Rasa sees it and leaves when its response is ready. A request whose
+    client hung up may never get a response (Sanic cancels it): each entry carries a ``gone`` check
+    (its connection is closing), and gone entries are dropped when the limit is reached, so the
+    count cannot leak.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: Dict[int, Optional[Callable[[], bool]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def enter(self, key: int, gone: Optional[Callable[[], bool]] = None) -> bool:
+        """Counts request ``key`` in; returns False (and counts nothing) when ``limit`` are in flight.
+
+        Args:
+            key: The request's identity (unique while it is in flight).
+            gone: Returns True once the request's client has hung up (its place may be reused).
+        """
+        if self.limit <= 0:
+            return True
+        if len(self._entries) >= self.limit:
+            self._entries = {k: check for k, check in self._entries.items() if check is None or not check()}
+        if len(self._entries) >= self.limit:
+            return False
+        self._entries[key] = gone
+        return True
+
+    def leave(self, key: int) -> None:
+        """Counts request ``key`` out (nothing happens when it was not in)."""
+        self._entries.pop(key, None)

@@ -10,8 +10,9 @@ ACTIONS_PORT=${ACTIONS_PORT:-5055}
 # Web pages (origins) whose widget may call the assistant; the demo page is served by the assistant itself.
 read -r -a WIDGET_ORIGINS <<<"${POBYT_WIDGET_ORIGINS:-http://localhost:$RASA_PORT http://127.0.0.1:$RASA_PORT}"
 # Rasa's HTTP API (conversation state, model) is not public: it needs this token. Without
-# POBYT_API_TOKEN a random one is made for this run (printed below, for local use only).
-API_TOKEN=${POBYT_API_TOKEN:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(24))')}
+# POBYT_API_TOKEN a random one is made for this run (printed below, for local use only): hexadecimal,
+# so it never begins with "-", and passed as --auth-token=..., so even a chosen one that does is not an option.
+API_TOKEN=${POBYT_API_TOKEN:-$("$BIN/python" -m pobyt.tokens)}
 mkdir -p logs
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 
@@ -38,7 +39,7 @@ trap stop EXIT
 
 "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >logs/actions.log 2>&1 &
 pids+=($!)
-"$BIN/rasa" run --enable-api --auth-token "$API_TOKEN" --model models/pobyt.tar.gz --port "$RASA_PORT" \
+"$BIN/rasa" run --enable-api --auth-token="$API_TOKEN" --model models/pobyt.tar.gz --port "$RASA_PORT" \
   --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" --credentials credentials.yml --cors "${WIDGET_ORIGINS[@]}" >logs/rasa.log 2>&1 &
 pids+=($!)
 

@@ -36,7 +36,10 @@ FLAGS = (
 
 
 def require_browser() -> None:
-    """Skips the test when Chromium is not installed, except in CI (env ``CI`` set), where it fails."""
+    """Skips the test when Chromium is not installed, except in CI (env ``CI`` set), where it fails.
+
+    Under `make test` the skip fails too (tests/conftest.py); `make test` installs Chromium first.
+    """
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if not missing:
         return

@@ -2,7 +2,7 @@
 
 ``services_or_skip()`` starts both database servers in a temporary folder. Without the programs the
 test is skipped, except under CI (``CI`` set, e.g. ``CI=true``), where that is a failure: CI installs them
-(``make services``) and must not pass by skipping. ``RasaCluster`` runs one action server and any
+(``make services``) and must not pass by skipping; so does `make test` (tests/conftest.py), which installs them. ``RasaCluster`` runs one action server and any
 number of ``rasa run`` processes with one endpoints file; each can be killed and started again.
 """
 

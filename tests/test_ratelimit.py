@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pobyt.ratelimit import Decision, RateLimiter, RateLimitSettings
+from pobyt.ratelimit import Decision, InFlightLimit, RateLimiter, RateLimitSettings
 
 
 class Clock:
@@ -92,3 +92,30 @@ def test_settings_from_the_environment():
     for wrong in ("-1", "ten", "1.5"):
         with pytest.raises(ValueError, match="POBYT_RATE_LIMIT_PER_MINUTE"):
             RateLimitSettings.from_environment({"POBYT_RATE_LIMIT_PER_MINUTE": wrong})
+
+
+# ---- requests in flight across all senders
+
+
+def test_in_flight_requests_beyond_the_cap_are_refused_until_one_leaves():
+    cap = InFlightLimit(2)
+    assert cap.enter(1) and cap.enter(2)
+    assert not cap.enter(3)  # a third sender, however new, waits for a place
+    cap.leave(1)
+    assert cap.enter(3)
+    assert len(cap) == 2
+
+
+def test_a_request_whose_client_hung_up_frees_its_place():
+    hung_up = {1: False}
+    cap = InFlightLimit(1)
+    assert cap.enter(1, lambda: hung_up[1])
+    assert not cap.enter(2)
+    hung_up[1] = True  # cancelled by the server: its response (and leave) never comes
+    assert cap.enter(2)
+    assert len(cap) == 1
+
+
+def test_no_cap_when_the_limit_is_0():
+    cap = InFlightLimit(0)
+    assert all(cap.enter(key) for key in range(1000))

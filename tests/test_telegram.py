@@ -174,7 +174,12 @@ def route(channel: TelegramInput, uri: str, on_new_message=None):
 
 def request(body, secret=None, agent=None):
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-    return SimpleNamespace(headers=headers, json=body, app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=agent), config=SimpleNamespace(REQUEST_MAX_SIZE=65536))
+
+    async def receive_body():  # the webhook streams its body: Sanic's request reads it on demand
+        pass
+
+    return SimpleNamespace(headers=headers, json=body, app=app, stream=None, receive_body=receive_body)
 
 
 async def test_without_a_token_the_channel_is_disabled_and_calls_nobody():

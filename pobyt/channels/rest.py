@@ -22,7 +22,7 @@ from sanic.response import HTTPResponse
 
 from pobyt import logging_filter, speedups
 from pobyt.channels import guard, identity
-from pobyt.messages import say
+from pobyt.messages import language_or_default, say
 from pobyt.ratelimit import Decision, RateLimiter, RateLimitSettings
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,8 @@ class JsonMessageChannel(InputChannel):
         agent = request.app.ctx.agent
         decision = self.limiter.check(sender)
         if decision is not Decision.ALLOW:
-            language = await guard.conversation_language(agent, sender, hint)
+            # Not the conversation's language: a flood must not cost a tracker load per message.
+            language = language_or_default(hint)
             retry_after = max(self.limiter.retry_after(sender), 1)
             return response.json(
                 {

@@ -41,6 +41,7 @@ from pobyt.channels import guard
 from pobyt.channels.identity import telegram_chat, telegram_conversation
 from pobyt.channels.telegram_api import DEFAULT_API_URL, BotApi
 from pobyt.channels.telegram_render import PayloadRegistry, inline_keyboard, render_chunks
+from pobyt.http_limits import receive_body_within_limit
 from pobyt.messages import language_or_default, say
 from pobyt.privacy import forget_conversation
 from pobyt.ratelimit import Decision, RateLimiter, RateLimitSettings
@@ -290,12 +291,14 @@ class TelegramInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "disabled" if self.problem else "ok"})
 
-        @blueprint.route("/webhook", methods=["POST"])
+        # Streamed: the secret is checked before the body is read, then the body within the size limit.
+        @blueprint.route("/webhook", methods=["POST"], stream=True)
         async def webhook(request: Request) -> HTTPResponse:
             if self.problem:
                 return response.json({"error": "the Telegram channel is not configured"}, status=503)
             if not self.authentic(request.headers.get(SECRET_HEADER)):
                 return response.json({"error": "forbidden"}, status=403)
+            await receive_body_within_limit(request)
             try:
                 update = request.json
             except Exception:  # noqa: BLE001 - any parse failure means a malformed update
