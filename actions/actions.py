@@ -35,6 +35,10 @@ def latest_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+#: A message of this many words classified as small talk is a question nothing in the knowledge base names.
+LONG_SMALL_TALK_WORDS = 8
+
+
 def answer_instead(tracker: Tracker) -> Optional[conversation.Reply]:
     """Returns the answer to the latest message when it names something in the knowledge base.
 
@@ -46,6 +50,13 @@ def answer_instead(tracker: Tracker) -> Optional[conversation.Reply]:
     text = latest_text(tracker)
     entities = tracker.latest_message.get("entities") or []
     if not conversation.names_knowledge(text, entities):
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        # Feedback is often long ("the fee you gave is wrong..."): only a question mark makes it a question.
+        asks = "?" in text if intent == "feedback" else len(text.split()) >= LONG_SMALL_TALK_WORDS
+        if asks:
+            # A long message is never just "thanks" or "yes": say honestly that it is not understood.
+            language = conversation.conversation_language(text, current_slots(tracker))
+            return conversation.Reply([conversation.fallback(text, language)], {"language": language})
         return None
     ranking = tracker.latest_message.get("intent_ranking") or []
     aspect_intent = next((i.get("name") for i in ranking if conversation.aspect_of_intent(i.get("name"))), None)

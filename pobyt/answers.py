@@ -230,7 +230,9 @@ def _aspect_body(kb: KnowledgeBase, proc: Procedure, aspect: str, language: str,
         # child with a Slovak parent): say them first, so nobody acts on steps that do not apply.
         conditions = [say("heading.applies_if", lang), *_bullets(c.get(lang) for c in proc.conditions)]
         steps = [say("heading.steps", lang), *(f"{i}. {s.get(lang)}" for i, s in enumerate(proc.steps, 1))]
-        return (conditions if proc.conditions else []) + steps
+        # "What must I do" includes by when: the deadlines follow the steps.
+        deadlines = [say("heading.deadlines", lang), *_bullets(d.text.get(lang) for d in proc.deadlines)]
+        return (conditions if proc.conditions else []) + steps + (deadlines if proc.deadlines else [])
     if aspect == "eligibility":
         return (
             [say("heading.eligibility", lang), *_bullets(c.get(lang) for c in proc.conditions)]

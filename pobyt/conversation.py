@@ -25,7 +25,7 @@ from pobyt.answers import (
 )
 from pobyt.checks.registry import CHECKS
 from pobyt.checks.text import say as check_say
-from pobyt.engine.respond import aspect_of_facts, best_question, direct_facts, lead_lines, render_question
+from pobyt.engine.respond import aspect_of_facts, best_question, direct_facts, lead_lines, render_question, uncovered
 from pobyt.engine.retrieval import analyse, procedure_index
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.kb.models import Category, KnowledgeBase
@@ -237,6 +237,14 @@ def answer_question(
         head, *rest = answer.text.split("\n")
         answer.text = "\n".join([head, *lead_lines(leading, language), *rest])
         answer.data["facts"] = [f.id for f in leading]
+    elif text and not pressed and not leading and uncovered(kb, asked, procedure_id):
+        # The point asked is in none of the procedure's statements: say so first, then what the
+        # sources do say about the procedure, and whom to ask.
+        head, *rest = answer.text.split("\n")
+        contacts = say("human", language, contacts=human_contacts(kb, language, text))
+        note = say("not_covered", language, title=kb.procedures[procedure_id].title.get(language))
+        answer.text = "\n".join([head, note, *rest, contacts])
+        answer.data["uncovered"] = True
     return reply(answer)
 
 

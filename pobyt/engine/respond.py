@@ -22,7 +22,7 @@ from pobyt.answers import (
     validity_lines,
 )
 from pobyt.engine.facts import Fact
-from pobyt.engine.retrieval import Hit, analyse, fact_index
+from pobyt.engine.retrieval import Hit, analyse, fact_index, procedure_index
 from pobyt.kb.models import KnowledgeBase, Question
 from pobyt.messages import say
 
@@ -38,6 +38,10 @@ OTHER_PROCEDURE_PENALTY = 0.5
 SAME_ASPECT_BONUS = 0.08
 #: An entry about the named procedure matched on the whole message must cover this much of it.
 WHOLE_MESSAGE_COVERAGE = 0.75
+#: What a message asks about a procedure is not covered when at least this many of its words, carrying
+#: this share of its weight, appear nowhere in the procedure's text.
+UNCOVERED_MIN_WORDS = 2
+UNCOVERED_SHARE = 0.6
 #: A procedure's statement is a direct answer when it covers this much of the message's other words.
 FACT_THRESHOLD = 0.6
 #: At most this many statements lead a reply.
@@ -56,10 +60,13 @@ class Found:
 
 
 def related(kb: KnowledgeBase, question: Question, procedure_id: Optional[str]) -> bool:
-    """True when ``question`` is about ``procedure_id``, its general procedure or one of its kinds."""
+    """True when ``question`` is about ``procedure_id`` (or a topic's procedures), its general procedure or kinds."""
     if procedure_id is None:
         return False
     own = {question.procedure, *question.procedures} - {None}
+    if procedure_id in kb.topics:
+        # A topic ("citizenship") relates the entries about any of its procedures.
+        return bool(own & set(kb.topics[procedure_id].procedures))
     family = {procedure_id}
     proc = kb.procedures.get(procedure_id)
     if proc is not None and proc.part_of:
@@ -126,6 +133,22 @@ def _question_hits(kb: KnowledgeBase, text: str, procedure_id: Optional[str], fu
         beyond_title = (set(whole) - title) & set(analyse(" ".join(hit.fact.search_texts)))
         if beyond_title and hit.coverage >= WHOLE_MESSAGE_COVERAGE:
             yield Hit(hit.fact, hit.score, hit.coverage - SAME_PROCEDURE_BONUS, hit.matched), question, True
+
+
+def uncovered(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
+    """True when most of what a message asks about a procedure is in none of the procedure's statements.
+
+    "Can I travel to Germany with temporary protection?" asks about travelling, which the sources
+    never mention for temporary protection: the reply must say so before what they do say.
+    """
+    words = set(analyse(text))
+    index = procedure_index(kb)
+    position = next((i for i, fact in enumerate(index.facts) if fact.procedure == procedure_id), None)
+    if position is None or len(words) < UNCOVERED_MIN_WORDS:
+        return False
+    missing = [w for w in words if w not in index.vocabulary(position)]
+    share = sum(index.weight(w) for w in missing) / sum(index.weight(w) for w in words)
+    return len(missing) >= UNCOVERED_MIN_WORDS and share >= UNCOVERED_SHARE
 
 
 def direct_facts(kb: KnowledgeBase, text: str, procedure_id: str) -> List[Fact]:

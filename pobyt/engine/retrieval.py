@@ -83,6 +83,10 @@ class FactIndex:
         """Returns how informative ``word`` is (inverse document frequency)."""
         return self._idf.get(word, self._unknown_idf)
 
+    def vocabulary(self, position: int) -> frozenset:
+        """Returns the words of the fact at ``position``."""
+        return self._tokens[position]
+
     def coverage(self, words: Sequence[str], position: int) -> float:
         """Returns the share of the weight of ``words`` that the fact at ``position`` contains."""
         unique = set(words)

@@ -136,14 +136,17 @@ def test_a_message_of_4000_characters_still_gets_an_answer(assistant):
     text = (question * 100)[:4000]
     started = time.monotonic()
     response = requests.post(
-        f"{assistant}/webhooks/rest/webhook", json={"sender": "long-message", "message": text}, timeout=60
+        f"{assistant}/webhooks/rest/webhook",
+        params={"token": API_TOKEN},
+        json={"sender": "long-message", "message": text},
+        timeout=60,
     )
     assert response.status_code == 200
     replies = response.json()
     assert replies and all("technical problem" not in r.get("text", "").lower() for r in replies)
     assert time.monotonic() - started < 20
     events = requests.get(
-        f"{assistant}/conversations/long-message/tracker", params={"token": API_TOKEN}, timeout=30
+        f"{assistant}/conversations/rest:long-message/tracker", params={"token": API_TOKEN}, timeout=30
     ).json()["events"]
     (said,) = [e for e in events if e["event"] == "user"]
     assert said["text"] == text  # the conversation keeps every character ...
