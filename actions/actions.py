@@ -280,6 +280,11 @@ class ActionChooseLanguage(ReplyAction):
             instead = answer_instead(tracker)
             if instead is not None:
                 return instead
+            text = latest_text(tracker)
+            if not conversation.asks_for_language(text):
+                # "техогляд на українську машину": a language named, but nothing asked of the assistant.
+                language = conversation.conversation_language(text, current_slots(tracker))
+                return conversation.Reply([conversation.fallback(text, language)], {"language": language})
         return conversation.language_choice(
             latest_text(tracker), tracker.latest_message.get("entities") or [], current_slots(tracker)
         )

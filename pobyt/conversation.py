@@ -98,6 +98,33 @@ def requested_language(text: str, entities: Sequence[Mapping[str, Any]]) -> Opti
     return found[0] if len(found) == 1 else None
 
 
+#: Words of a request to change the language ("speak", "відповідай", "по-русски"...), as stems.
+_LANGUAGE_REQUEST = re.compile(
+    r"speak|talk|write|answer|reply|respond|switch|change|language|english|"
+    r"говор|розмовл|пиш|відповід|переклад|перейд|перейт|мов[аиоуі]|"
+    r"разговар|отвеча|ответ|перевед|язык|по-|^\W*\w+\W*$",
+    re.IGNORECASE,
+)
+
+
+#: Places where a language is spoken with officials: a question about them is not a request to the assistant.
+_OFFICIAL_SETTING = re.compile(
+    r"office|police|interview|exam|test|court|embass|офіс|поліц|співбесід|іспит|суд|посольств|"
+    r"офис|полиц|собеседован|экзамен|посольств",
+    re.IGNORECASE,
+)
+
+
+def asks_for_language(text: str) -> bool:
+    """True when a message asks the assistant to use a language (a button, one word, or a request).
+
+    "Can I speak English at the office?" names a language but asks about the office, not the assistant.
+    """
+    if not text or len(text.split()) <= 3:
+        return True
+    return bool(_LANGUAGE_REQUEST.search(text)) and not _OFFICIAL_SETTING.search(text)
+
+
 def language_choice(text: str, entities: Sequence[Mapping[str, Any]], slots: Mapping[str, Any]) -> Reply:
     """Switches to the language asked for, or offers the three languages as buttons."""
     chosen = requested_language(text, entities)

@@ -159,8 +159,13 @@ def test_the_rest_channel_needs_the_token_and_cannot_reach_a_widget_conversation
 
 def test_a_mother_in_kosice_checks_in_ukrainian_whether_she_can_stay_after_march_2027(assistant):
     sender = "e2e-check-uk"
+    # The question is answered first, with the check offered as a button...
+    answer = say(assistant, sender, "чи можу я залишитися після березня 2027?")[-1]
+    assert "4 березня 2027" in answer["text"]
+    assert "/check_after_protection" in [b["payload"] for b in answer["buttons"]]
+    # ...which starts it.
     questions = []
-    for message in ("чи можу я залишитися після березня 2027?", "так", "нічого з цього", "працевлаштування"):
+    for message in ("/check_after_protection", "так", "нічого з цього", "працевлаштування"):
         replies = say(assistant, sender, message)
         questions.append(replies[-1]["text"])
         assert [b["title"] for b in replies[-1]["buttons"]][-1] == "Зупинити"

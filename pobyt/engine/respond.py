@@ -42,6 +42,8 @@ WHOLE_MESSAGE_COVERAGE = 0.75
 #: this share of its weight, appear nowhere in the procedure's text.
 UNCOVERED_MIN_WORDS = 2
 UNCOVERED_SHARE = 0.6
+#: Taken off when the entry answers another aspect than the one the intent asks about.
+OTHER_ASPECT_PENALTY = 0.2
 #: A procedure's statement is a direct answer when it covers this much of the message's other words.
 FACT_THRESHOLD = 0.6
 #: At most this many statements lead a reply.
@@ -96,20 +98,24 @@ def best_question(
             whole message, if it shares a word with it beyond the procedure's title.
     """
     best: Optional[Found] = None
-    for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text):
+    for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text, aspect):
         score = hit.coverage
         if is_related:
             score += SAME_PROCEDURE_BONUS
         elif strict and (question.procedure or question.procedures):
             score -= OTHER_PROCEDURE_PENALTY
-        if aspect is not None and question.aspect is not None and question.aspect.value == aspect:
-            score += SAME_ASPECT_BONUS
+        if aspect is not None and question.aspect is not None:
+            # The intent says what is asked ("how much does it cost"): an entry about another aspect
+            # of the same procedure answers a different question.
+            score += SAME_ASPECT_BONUS if question.aspect.value == aspect else -OTHER_ASPECT_PENALTY
         if score >= QUESTION_THRESHOLD and (best is None or score > best.score):
             best = Found(question=question, score=score)
     return best
 
 
-def _question_hits(kb: KnowledgeBase, text: str, procedure_id: Optional[str], full_text: Optional[str]):
+def _question_hits(
+    kb: KnowledgeBase, text: str, procedure_id: Optional[str], full_text: Optional[str], aspect: Optional[str] = None
+):
     """Yields ``(hit, question, related)`` for the entries that share enough words with the message."""
     index = fact_index(kb)
     words = analyse(text)
@@ -130,6 +136,8 @@ def _question_hits(kb: KnowledgeBase, text: str, procedure_id: Optional[str], fu
         question = kb.questions.get(hit.fact.id.split(":", 1)[1])
         if question is None or not related(kb, question, procedure_id):
             continue
+        if aspect not in (None, "overview") and question.aspect is not None and question.aspect.value != aspect:
+            continue  # "married to a Slovak, how much is it": the name matches, the question is the fee
         beyond_title = (set(whole) - title) & set(analyse(" ".join(hit.fact.search_texts)))
         if beyond_title and hit.coverage >= WHOLE_MESSAGE_COVERAGE:
             yield Hit(hit.fact, hit.score, hit.coverage - SAME_PROCEDURE_BONUS, hit.matched), question, True

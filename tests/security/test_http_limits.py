@@ -211,6 +211,7 @@ def test_the_staff_console_answers_no_other_site(assistant):
 def test_any_origin_never_comes_with_credentials(assistant):
     response = requests.post(
         f"{assistant}/webhooks/rest/webhook",
+        params={"token": API_TOKEN},
         json={"sender": "cors", "message": "hello"},
         headers={"Origin": "https://partner.example"},
         timeout=60,
@@ -233,7 +234,10 @@ def test_any_origin_never_comes_with_credentials(assistant):
 def rest_status(url: str) -> Tuple[int, dict]:
     # An invalid body: when admitted it gets 400 at once, so probing never reaches Rasa.
     response = requests.post(
-        f"{url}/webhooks/rest/webhook", json={"metadata": {"language": "uk"}}, timeout=ANSWER_WITHIN_S
+        f"{url}/webhooks/rest/webhook",
+        params={"token": API_TOKEN},
+        json={"metadata": {"language": "uk"}},
+        timeout=ANSWER_WITHIN_S,
     )
     return response.status_code, response.json()
 

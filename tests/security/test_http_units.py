@@ -64,12 +64,17 @@ class CountingStore(InMemoryTrackerStore):
 
 
 def rest_request(body: dict, agent: Any) -> Any:
-    return SimpleNamespace(json=body, app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
+    return SimpleNamespace(
+        json=body,
+        app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)),
+        headers={"Authorization": "Bearer unit-test-token"},
+        args={},
+    )
 
 
 async def test_a_429_does_not_load_the_conversation(monkeypatch):
     monkeypatch.setenv("POBYT_RATE_LIMIT_BURST", "1")
-    channel = RestInput()
+    channel = RestInput(token="unit-test-token")
 
     async def rasa(message: UserMessage) -> None:
         await message.output_channel.send_response(message.sender_id, {"text": "an answer"})
