@@ -251,6 +251,18 @@ def _aspect_body(kb: KnowledgeBase, proc: Procedure, aspect: str, language: str,
     raise ValueError(f"unknown aspect {aspect!r}")
 
 
+def city_branches(kb: KnowledgeBase, office_ids: Sequence[str], city: str, language: str) -> List[str]:
+    """Returns the lines naming each office's branch in ``city`` (address, hours, phones), if any."""
+    lines = []
+    for office in (kb.offices[o] for o in office_ids if o in kb.offices):
+        for location in office.locations:
+            if location.city == city:
+                details = ", ".join(x for x in (location.address, *location.phones, *location.emails) if x)
+                hours = f" ({location.hours.get(language)})" if location.hours else ""
+                lines.append(f"{BULLET}{office.name.get(language)}, {city}: {details}{hours}")
+    return lines
+
+
 def _office_summary(office: Office, language: str) -> str:
     parts = [office.name.get(language)]
     for location in office.locations[:2]:

@@ -13,10 +13,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from pobyt.answers import (
     ASPECTS,
+    HUMAN_HELP_OFFICES,
     Answer,
     Button,
     aspect_body_inherited,
     aspect_payload,
+    city_branches,
     human_contacts,
     named_city,
     render_aspect,
@@ -207,7 +209,9 @@ def answer_question(
     # A button's entity has no confidence: the person chose exactly that; no search on top.
     pressed = any(e.get("confidence") is None for e in entities if e.get("entity") in ("procedure", "topic", "office"))
     asked = _without_names(text, entities)
-    if text and not pressed:
+    # "and in Košice?" asks where, about what was discussed: no question entry is looked up.
+    city_only = bool(named_city(text)) and len(analyse(asked)) <= FOLLOW_UP_WORDS // 2
+    if text and not pressed and not city_only:
         context = named or (slots.get("procedure") if subject is None else None)
         found = best_question(kb, asked, context, intent_aspect, strict=named is not None, full_text=text)
         if found is not None and found.question is not None:
@@ -260,6 +264,14 @@ def answer_question(
         # No aspect asked, or the sources say nothing about the one asked: the matching facts decide.
         aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
     answer = render_aspect(kb, procedure_id, aspect, language, on or today())
+    city = named_city(text)
+    if city and aspect in ("where", "contacts"):
+        # "and in Košice?": the branches there lead the list.
+        offices = list(proc.where_to_apply) + (list(HUMAN_HELP_OFFICES) if aspect == "contacts" else [])
+        branches = city_branches(kb, offices, city, language)
+        if branches:
+            head, *rest = answer.text.split("\n")
+            answer.text = "\n".join([head, *branches, *rest])
     if leading and any(f.aspect != aspect for f in leading):
         head, *rest = answer.text.split("\n")
         answer.text = "\n".join([head, *lead_lines(leading, language), *rest])

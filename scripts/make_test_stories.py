@@ -49,6 +49,11 @@ CONVERSATIONS = {
         ("feedback, yes and no", [("how much is the fee for long-term residence", "ask_fees", ANSWER),
                                   ("this information is outdated", "feedback", FEEDBACK),
                                   ("yes", "affirm", YES), ("no thanks", "deny", NO)]),
+        ("answer engine: question entry", [("can i work while i have temporary protection", "ask_eligibility", ANSWER)]),
+        ("answer engine: a question after thanks", [("thanks! and do i have to tell the police i moved?", "thank", THANKS)]),
+        ("answer engine: follow-up by city", [("where do i apply for permanent residence for five years", "ask_where", ANSWER),
+                                               ("and in kosice?", "ask_where", ANSWER)]),
+        ("answer engine: two questions", [("how much does long-term residence cost and where do i apply?", "ask_fees", ANSWER)]),
     ],
     "uk": [
         ("single: documents", [("які документи потрібні для притулку", "ask_documents", ANSWER)]),
@@ -74,6 +79,11 @@ CONVERSATIONS = {
         ("feedback, yes and no", [("скільки коштує довгострокове проживання", "ask_fees", ANSWER),
                                   ("ця відповідь неправильна", "feedback", FEEDBACK),
                                   ("так", "affirm", YES), ("ні, дякую", "deny", NO)]),
+        ("answer engine: question entry", [("чи можна працювати з тимчасовим захистом", "ask_eligibility", ANSWER)]),
+        ("answer engine: a question after thanks", [("дякую! а чи треба повідомляти поліцію про переїзд?", "thank", THANKS)]),
+        ("answer engine: follow-up by city", [("де подавати на постійне проживання на п'ять років", "ask_where", ANSWER),
+                                               ("а в кошицях?", "ask_where", ANSWER)]),
+        ("answer engine: two questions", [("скільки коштує довгострокове проживання і де подавати?", "ask_fees", ANSWER)]),
     ],
     "ru": [
         ("single: documents", [("какие документы нужны для убежища", "ask_documents", ANSWER)]),
@@ -99,6 +109,11 @@ CONVERSATIONS = {
         ("feedback, yes and no", [("сколько стоит долгосрочное проживание", "ask_fees", ANSWER),
                                   ("этот ответ неправильный", "feedback", FEEDBACK),
                                   ("да", "affirm", YES), ("нет, спасибо", "deny", NO)]),
+        ("answer engine: question entry", [("можно ли работать с временной защитой", "ask_eligibility", ANSWER)]),
+        ("answer engine: a question after thanks", [("спасибо! а нужно ли сообщать полиции о переезде?", "thank", THANKS)]),
+        ("answer engine: follow-up by city", [("где подавать на постоянное проживание на пять лет", "ask_where", ANSWER),
+                                               ("а в кошице?", "ask_where", ANSWER)]),
+        ("answer engine: two questions", [("сколько стоит долгосрочное проживание и где подавать?", "ask_fees", ANSWER)]),
     ],
 }  # fmt: skip
 

@@ -275,7 +275,7 @@ def test_slovak_terms_are_italic_and_a_group_is_told_to_write_privately(telegram
     url, fake, workdir = telegram
     deliver(url, tg.text(1015, "чи можу я залишитися після березня 2027?", language_code="uk"))
     question = sent(fake, 1015)[-1]["text"]
-    assert "тимчасовий захист (<i>dočasné útočisko</i>)" in question
+    assert "<i>dočasné útočisko</i>" in question or "<i>prechodný pobyt</i>" in question
     assert "*" not in question
 
     deliver(url, tg.group_text(-1015, 1016, "what do I need for family reunion"))

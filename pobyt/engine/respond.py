@@ -41,7 +41,7 @@ WHOLE_MESSAGE_COVERAGE = 0.75
 #: What a message asks about a procedure is not covered when at least this many of its words, carrying
 #: this share of its weight, appear nowhere in the procedure's text.
 UNCOVERED_MIN_WORDS = 2
-UNCOVERED_SHARE = 0.6
+UNCOVERED_SHARE = 0.75
 #: Taken off when the entry answers another aspect than the one the intent asks about.
 OTHER_ASPECT_PENALTY = 0.2
 #: A procedure's statement is a direct answer when it covers this much of the message's other words.
@@ -98,9 +98,11 @@ def best_question(
             whole message, if it shares a word with it beyond the procedure's title.
     """
     best: Optional[Found] = None
-    for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text, aspect):
+    for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text, aspect, strict):
         score = hit.coverage
-        if is_related:
+        if is_related and procedure_id in {question.procedure, *question.procedures}:
+            # Only an entry about the procedure itself gets the bonus: one about its general
+            # procedure ("fees of temporary residence") must not beat the kind's own answer.
             score += SAME_PROCEDURE_BONUS
         elif strict and (question.procedure or question.procedures):
             score -= OTHER_PROCEDURE_PENALTY
@@ -114,7 +116,12 @@ def best_question(
 
 
 def _question_hits(
-    kb: KnowledgeBase, text: str, procedure_id: Optional[str], full_text: Optional[str], aspect: Optional[str] = None
+    kb: KnowledgeBase,
+    text: str,
+    procedure_id: Optional[str],
+    full_text: Optional[str],
+    aspect: Optional[str] = None,
+    strict: bool = False,
 ):
     """Yields ``(hit, question, related)`` for the entries that share enough words with the message."""
     index = fact_index(kb)
@@ -123,8 +130,9 @@ def _question_hits(
         question = kb.questions.get(hit.fact.id.split(":", 1)[1])
         is_related = question is not None and related(kb, question, procedure_id)
         # One word in common is chance ("work", "child"): a question needs two, or one about the
-        # procedure the message names ("can I work" + "temporary protection").
-        if question is not None and hit.matched >= (1 if is_related else MIN_MATCHED_WORDS):
+        # procedure the message itself names ("can I work" + "temporary protection"); a follow-up
+        # ("how much is it?") is answered from the procedure discussed, not by a one-word match.
+        if question is not None and hit.matched >= (1 if is_related and strict else MIN_MATCHED_WORDS):
             yield hit, question, is_related
     if not full_text or procedure_id not in kb.procedures:
         return

@@ -25,7 +25,8 @@ from pobyt.kb.search import tokens
 #: Words that say how a person asks, not what about; they never make a fact relevant.
 QUESTION_WORDS = frozenset(
     """hi hello hey thanks thank please help question slovakia here now still already also just
-    yes no ok okay так ні да нет ок добре хорошо have has had
+    yes no ok okay так ні да нет ок добре хорошо have has had cost price
+    скільки сколько скіки коштувати вартість ціна стоить стоимость цена
     вітаю привіт добрий день дякую будь ласка допоможіть питання словаччина тут зараз ще вже також
     здравствуйте привет добрый спасибо пожалуйста помогите вопрос словакия сейчас еще уже тоже""".split()
 )
