@@ -12,7 +12,8 @@ Bad input gets a JSON 4xx, never a 500: a body that is not a JSON object (or not
 field of the wrong type is 400, control characters are removed from texts and texts are cut to
 their limits. Sign-in is throttled (:mod:`pobyt.staff.throttle`): after
 ``POBYT_STAFF_LOGIN_ATTEMPTS`` failures for one user name or from one address within
-``POBYT_STAFF_LOGIN_WINDOW_MINUTES``, attempts get 429 with Retry-After.
+``POBYT_STAFF_LOGIN_WINDOW_MINUTES``, attempts get 429 with Retry-After; an attempt is counted before its
+password is checked, and beyond ``POBYT_STAFF_LOGIN_HASHES`` checks at once a sign-in gets 503 (busy).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pobyt.kb.loader import get_knowledge_base
 from pobyt.staff import views
 from pobyt.staff.auth import COOKIE_NAME, StaffAuth, auth_from_environment
 from pobyt.staff.notes import DEFAULT_PATH, NoteStore, note_from_request
-from pobyt.staff.throttle import LoginThrottle, ThrottleSettings
+from pobyt.staff.throttle import HashSlots, LoginThrottle, ThrottleSettings
 from pobyt.staff.unanswered import read_unanswered, tracker_engine
 
 #: The console's pages, script and style (the repository's staff/ folder).
@@ -48,6 +49,8 @@ PRIVATE_FILES = {"console.js": "text/javascript"}
 MAX_BODY_TEXT = 2_000
 SIGN_IN_FIRST = "Sign in first."
 REFUSED_SIGN_IN = "Wrong user name or password."
+#: Seconds a sign-in refused because too many passwords are being checked is told to wait.
+BUSY_RETRY_S = 2
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -87,6 +90,24 @@ def _disabled(page: bool) -> HTTPResponse:
             headers=SECURITY_HEADERS,
         )
     return _json({"error": DISABLED_TEXT}, 503)
+
+
+def _too_many(wait: int) -> HTTPResponse:
+    return response.json(
+        {"error": "Too many failed sign-ins. Try again later.", "retry_after": wait},
+        status=429,
+        headers={**SECURITY_HEADERS, "Retry-After": str(wait)},
+        ensure_ascii=False,
+    )
+
+
+def _busy() -> HTTPResponse:
+    return response.json(
+        {"error": "Too many sign-ins at once. Try again in a few seconds.", "retry_after": BUSY_RETRY_S},
+        status=503,
+        headers={**SECURITY_HEADERS, "Retry-After": str(BUSY_RETRY_S)},
+        ensure_ascii=False,
+    )
 
 
 class BadInputError(Exception):
@@ -169,6 +190,7 @@ class StaffConsole(InputChannel):
         staff_only = functools.partial(_staff_only, auth)
         # Kept on the channel: one count per server process, and tests can start afresh.
         self.throttle = LoginThrottle(ThrottleSettings.from_environment())
+        self.hash_slots = HashSlots.from_environment()
 
         @blueprint.route("", methods=["GET"])
         @staff_only(page=True)
@@ -212,19 +234,22 @@ class StaffConsole(InputChannel):
             wait = self.throttle.retry_after(keys)
             if wait:
                 # Checked before the password: a right guess during the pause must look like any other.
-                return response.json(
-                    {"error": "Too many failed sign-ins. Try again later.", "retry_after": wait},
-                    status=429,
-                    headers={**SECURITY_HEADERS, "Retry-After": str(wait)},
-                    ensure_ascii=False,
-                )
+                return _too_many(wait)
             if not user or not password:
                 return _json({"error": REFUSED_SIGN_IN}, 401)  # not a guess: not counted
-            # PBKDF2 takes a good part of a second: off the event loop, so chats are not held up.
-            loop = asyncio.get_running_loop()
-            if not await loop.run_in_executor(None, auth.check_password, user, password[:1000]):
+            if not self.hash_slots.take():
+                return _busy()  # not counted either: the password is not checked
+            try:
+                # Counted before the password is checked, with no await since the count was read:
+                # guesses sent at once see each other. A right password gets its attempt back.
                 self.throttle.failed(keys)
-                return _json({"error": REFUSED_SIGN_IN}, 401)
+                # PBKDF2 takes a good part of a second: off the event loop, so chats are not held up.
+                loop = asyncio.get_running_loop()
+                if not await loop.run_in_executor(None, auth.check_password, user, password[:1000]):
+                    return _json({"error": REFUSED_SIGN_IN}, 401)
+            finally:
+                self.hash_slots.give_back()
+            self.throttle.refund(keys)
             self.throttle.succeeded(keys[0])
             reply = _json({"user": user})
             reply.cookies[COOKIE_NAME] = auth.issue(user)
