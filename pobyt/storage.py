@@ -6,6 +6,16 @@ kept and the database runs in write-ahead-log mode with ``synchronous=NORMAL``: 
 crash of the assistant (the log is replayed on start), only an operating-system crash or power loss
 can drop the last commits. Other databases (PostgreSQL) are left exactly as Rasa configures them.
 
+Every engine made here hides SQL parameters from its error messages (``hide_parameters``): Rasa
+logs a failed save's error, and the parameters are the conversation's messages. Deleted rows are
+overwritten in the SQLite file (``secure_delete``). PostgreSQL connections get a connection
+timeout, TCP keepalives (a silently dropped connection is noticed in under a minute instead of the
+TCP timeout) and a statement timeout, so an outage fails a request quickly instead of stalling it.
+
+Read-only work that runs in a worker thread (the curators' view) gets an engine of its own
+(:func:`read_only_engine`): the tracker store's one SQLite connection belongs to the event loop,
+and another thread's rollback on it would end the loop's open transaction.
+
 Configured in endpoints.yml as ``type: pobyt.storage.SQLiteTrackerStore`` with Rasa's SQL keys.
 ``ResilientSQLTrackerStore`` (endpoints.prod.yml, PostgreSQL) also waits out short database outages.
 """
@@ -15,12 +25,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Optional, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from pobyt import speedups
 from pobyt.settings import positive_number
@@ -29,7 +39,19 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Run on every new SQLite connection (the journal mode persists in the file; the rest does not).
-SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=5000",
+    # A deleted conversation (/forget, retention) is overwritten, not left in the file's free pages.
+    "PRAGMA secure_delete=ON",
+)
+#: Seconds to open a PostgreSQL connection, and milliseconds one statement may run.
+PG_CONNECT_TIMEOUT_S = 5
+PG_STATEMENT_TIMEOUT_MS = 10_000
+#: TCP keepalives: a connection dropped without a word (a firewall, a failed-over host) is noticed
+#: after about 10 + 3 x 5 seconds of silence instead of the system's TCP timeout (minutes).
+PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
 
 
 def _set_pragmas(connection: Any, _: Any) -> None:
@@ -39,23 +61,91 @@ def _set_pragmas(connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _read_only(connection: Any, _: Any) -> None:
+    cursor = connection.cursor()
+    for pragma in ("PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"):
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def postgresql_connect_args(base: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """Returns psycopg2's connection arguments with the timeouts and keepalives above added.
+
+    Args:
+        base: arguments already chosen (Rasa's ``options`` with the schema's search path).
+    """
+    args = dict(base or {})
+    options = f"{args.get('options', '')} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}".strip()
+    return {"connect_timeout": PG_CONNECT_TIMEOUT_S, **PG_KEEPALIVES, **args, "options": options}
+
+
+def tracker_store_engine(url: Any, pre_ping: bool = False) -> sa.engine.Engine:
+    """Returns the engine a tracker store at ``url`` uses (see the module's docstring).
+
+    Args:
+        url: the database URL (Rasa's ``SQLTrackerStore.get_db_url``).
+        pre_ping: whether pooled connections are checked before use (after a database restart).
+    """
+    url = sa.engine.make_url(url)
+    if url.get_backend_name() == "sqlite":
+        # Rasa handles messages on one event loop thread, so one shared connection is enough;
+        # check_same_thread is off because Sanic may create the store on another thread.
+        engine = sa.create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
+        sa.event.listen(engine, "connect", _set_pragmas)
+        return engine
+    kwargs = create_engine_kwargs(url)
+    if url.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = postgresql_connect_args(kwargs.get("connect_args"))
+    return sa.create_engine(url, pool_pre_ping=pre_ping, hide_parameters=True, **kwargs)
+
+
+def read_only_engine(store: Any) -> Optional[sa.engine.Engine]:
+    """Returns an engine of its own for reading ``store``'s database from worker threads, or None.
+
+    Made once per store. SQLite: a new connection per use (no pool), in query-only mode; a database
+    in memory cannot be read apart from its connection, so there is none. PostgreSQL: a small pool.
+
+    Args:
+        store: an SQL tracker store (anything with an ``engine``).
+    """
+    engine = getattr(store, "_pobyt_read_only_engine", None)
+    if engine is not None or getattr(store, "engine", None) is None:
+        return engine
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            return None
+        engine = sa.create_engine(url, poolclass=NullPool, hide_parameters=True)
+        sa.event.listen(engine, "connect", _read_only)
+    else:
+        kwargs = create_engine_kwargs(url)
+        kwargs.update(pool_size=1, max_overflow=1)
+        if url.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = postgresql_connect_args(kwargs.get("connect_args"))
+        engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    store._pobyt_read_only_engine = engine
+    return engine
+
+
 class SQLiteTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store; with SQLite, one kept connection in write-ahead-log mode."""
+    """Rasa's SQL tracker store; with SQLite, one kept connection in write-ahead-log mode.
+
+    Every database's engine hides SQL parameters from errors; PostgreSQL's has timeouts and keepalives.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Creates the store like Rasa's ``SQLTrackerStore`` (same arguments), then tunes SQLite."""
         super().__init__(*args, **kwargs)
         speedups.install()  # every stored event is deserialised on every message: see pobyt/speedups.py
-        if self.engine.dialect.name != "sqlite":
-            return
-        url = self.engine.url
+        self._use_engine(tracker_store_engine(self.engine.url))
+
+    def _use_engine(self, engine: sa.engine.Engine) -> None:
         self.engine.dispose()
-        # Rasa handles messages on one event loop thread, so one shared connection is enough;
-        # check_same_thread is off because Sanic may create the store on another thread.
-        self.engine = sa.create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-        sa.event.listen(self.engine, "connect", _set_pragmas)
+        self.engine = engine
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        logger.debug("SQLite tracker store in write-ahead-log mode at %s", url.database)
+        logger.debug("SQL tracker store on %s", engine.dialect.name)
 
 
 #: Seconds a read or write waits for an unreachable database before giving up (POBYT_DB_RETRY_S).
@@ -80,10 +170,7 @@ class ResilientSQLTrackerStore(SQLiteTrackerStore):
         super().__init__(*args, **kwargs)
         self.retry_s = positive_number("POBYT_DB_RETRY_S", DEFAULT_DB_RETRY_S)
         if self.engine.dialect.name != "sqlite":
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            self._use_engine(tracker_store_engine(self.engine.url, pre_ping=True))
 
     async def _retrying(self, operation: Callable[..., Awaitable[T]], *args: Any) -> T:
         delay, deadline = 0.5, time.monotonic() + self.retry_s

@@ -231,8 +231,10 @@ def test_unanswered_questions_are_read_from_the_tracker_store_table(tmp_path: Pa
         )
     engine = sa.create_engine(f"sqlite:///{path}")
     store = SimpleNamespace(_tracker_store=SimpleNamespace(engine=engine))
-    assert tracker_engine(store) is engine and tracker_engine(SimpleNamespace()) is None
-    assert [g.text for g in read_unanswered(engine)] == ["qwerty"]
+    reader = tracker_engine(store)
+    assert reader is not engine and reader.url == engine.url  # its own engine, not the store's connection
+    assert tracker_engine(store) is reader and tracker_engine(SimpleNamespace()) is None
+    assert [g.text for g in read_unanswered(reader)] == ["qwerty"]
 
 
 # ---- Views
