@@ -16,6 +16,10 @@ Read-only work that runs in a worker thread (the curators' view) gets an engine 
 (:func:`read_only_engine`): the tracker store's one SQLite connection belongs to the event loop,
 and another thread's rollback on it would end the loop's open transaction.
 
+While the database is down, Rasa's fail-safe wrapper keeps conversations in memory; here that
+fallback keeps at most POBYT_FALLBACK_CONVERSATIONS (default 1000) of them, the least recently
+saved going first, so a long outage cannot fill the server's memory (:class:`BoundedInMemoryTrackerStore`).
+
 Configured in endpoints.yml as ``type: pobyt.storage.SQLiteTrackerStore`` with Rasa's SQL keys.
 ``ResilientSQLTrackerStore`` (endpoints.prod.yml, PostgreSQL) also waits out short database outages.
 """
@@ -25,15 +29,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Optional, TypeVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import NullPool, StaticPool
 
 from pobyt import speedups
-from pobyt.settings import positive_number
+from pobyt.settings import positive_number, whole_number
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,6 +57,43 @@ PG_STATEMENT_TIMEOUT_MS = 10_000
 #: TCP keepalives: a connection dropped without a word (a firewall, a failed-over host) is noticed
 #: after about 10 + 3 x 5 seconds of silence instead of the system's TCP timeout (minutes).
 PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+
+
+#: Conversations Rasa's in-memory fallback keeps at most during a database outage.
+FALLBACK_VARIABLE = "POBYT_FALLBACK_CONVERSATIONS"
+DEFAULT_FALLBACK_CONVERSATIONS = 1000
+
+
+class BoundedInMemoryTrackerStore(InMemoryTrackerStore):
+    """Rasa's in-memory tracker store keeping at most ``max_conversations``, least recently saved first out."""
+
+    def __init__(self, *args: Any, max_conversations: int = DEFAULT_FALLBACK_CONVERSATIONS, **kwargs: Any) -> None:
+        """Creates the store like Rasa's ``InMemoryTrackerStore``, with a bound."""
+        super().__init__(*args, **kwargs)
+        self.store: OrderedDict[str, Any] = OrderedDict()
+        self.max_conversations = max_conversations
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Saves like Rasa's, then drops the least recently saved conversations beyond the bound."""
+        await super().save(tracker)
+        self.store.move_to_end(tracker.sender_id)
+        while len(self.store) > self.max_conversations:
+            self.store.popitem(last=False)
+
+
+def _bounded_fallback(self: FailSafeTrackerStore) -> InMemoryTrackerStore:
+    if not self._fallback_tracker_store:
+        self._fallback_tracker_store = BoundedInMemoryTrackerStore(
+            self._tracker_store.domain,
+            self._tracker_store.event_broker,
+            max_conversations=whole_number(FALLBACK_VARIABLE, DEFAULT_FALLBACK_CONVERSATIONS, minimum=1),
+        )
+    return self._fallback_tracker_store
+
+
+def bound_the_fallback_store() -> None:
+    """Makes Rasa's fail-safe wrapper fall back to a :class:`BoundedInMemoryTrackerStore` (idempotent)."""
+    FailSafeTrackerStore.fallback_tracker_store = property(_bounded_fallback)  # type: ignore[assignment]
 
 
 def _set_pragmas(connection: Any, _: Any) -> None:
@@ -139,6 +181,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
         """Creates the store like Rasa's ``SQLTrackerStore`` (same arguments), then tunes SQLite."""
         super().__init__(*args, **kwargs)
         speedups.install()  # every stored event is deserialised on every message: see pobyt/speedups.py
+        bound_the_fallback_store()
         self._use_engine(tracker_store_engine(self.engine.url))
 
     def _use_engine(self, engine: sa.engine.Engine) -> None:
