@@ -1,5 +1,7 @@
 """Retention: conversations whose latest event is older than POBYT_RETENTION_DAYS (default 90) are deleted.
 
+Staff notes quoting a deleted conversation's messages are deleted with it (pobyt/staff/notes.py).
+
 Works on Rasa's SQL tracker store (SQLite and PostgreSQL: rows of its ``events`` table) and the
 in-memory store. Two ways to run it, both using the tracker store and lock store of an endpoints
 file, so a message arriving meanwhile is never mixed with a deletion:
@@ -25,7 +27,7 @@ from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from sanic import Blueprint, Sanic
 
-from pobyt.privacy import underlying_stores
+from pobyt.privacy import delete_notes_quoting, underlying_stores, user_texts, wipe_sqlite_log
 from pobyt.settings import whole_number
 
 logger = logging.getLogger(__name__)
@@ -100,15 +102,22 @@ async def delete_old_conversations(
     cutoff = (time.time() if now is None else now) - days * DAY_S
     locks = lock_store or InMemoryLockStore()
     deleted = 0
+    texts: List[str] = []  # of the deleted conversations: the staff notes quoting them go too
     for store in underlying_stores(tracker_store):
         if isinstance(store, SQLTrackerStore):
             for sender_id in _old_sql_senders(store, cutoff):
                 async with locks.lock(sender_id):
-                    deleted += _delete_sql_if_old(store, sender_id, cutoff) > 0
+                    said = user_texts(store, sender_id)
+                    if _delete_sql_if_old(store, sender_id, cutoff) > 0:
+                        deleted, texts = deleted + 1, texts + said
+            wipe_sqlite_log(store)
         elif isinstance(store, InMemoryTrackerStore):
             for sender_id in await _old_memory_senders(store, cutoff):
                 async with locks.lock(sender_id):
-                    deleted += store.store.pop(sender_id, None) is not None
+                    said = user_texts(store, sender_id)
+                    if store.store.pop(sender_id, None) is not None:
+                        deleted, texts = deleted + 1, texts + said
+    delete_notes_quoting(texts)
     logger.info("Retention (%d days): deleted %d conversation(s)", days, deleted)
     return deleted
 

@@ -34,7 +34,7 @@ from pobyt.conversation import today
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.staff import views
 from pobyt.staff.auth import COOKIE_NAME, StaffAuth, auth_from_environment
-from pobyt.staff.notes import DEFAULT_PATH, NoteStore, note_from_request
+from pobyt.staff.notes import NoteStore, note_from_request
 from pobyt.staff.throttle import HashSlots, LoginThrottle, ThrottleSettings
 from pobyt.staff.unanswered import read_unanswered, tracker_engine
 
@@ -184,7 +184,7 @@ class StaffConsole(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Returns the console's routes (see the module's docstring)."""
         auth = auth_from_environment()
-        notes = NoteStore(os.environ.get("POBYT_STAFF_DB") or DEFAULT_PATH)
+        notes = NoteStore.from_environment()
         secure_cookie = os.environ.get("POBYT_STAFF_SECURE_COOKIE", "").lower() in ("1", "true", "yes")
         blueprint = Blueprint("pobyt_staff", __name__)
         staff_only = functools.partial(_staff_only, auth)
