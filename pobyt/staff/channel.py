@@ -35,6 +35,7 @@ from pobyt.kb.loader import get_knowledge_base
 from pobyt.staff import views
 from pobyt.staff.auth import COOKIE_NAME, StaffAuth, auth_from_environment
 from pobyt.staff.notes import NoteStore, note_from_request
+from pobyt.staff.proxy import client_address, is_local, request_host, request_scheme
 from pobyt.staff.throttle import HashSlots, LoginThrottle, ThrottleSettings
 from pobyt.staff.unanswered import read_unanswered, tracker_engine
 
@@ -49,6 +50,8 @@ PRIVATE_FILES = {"console.js": "text/javascript"}
 MAX_BODY_TEXT = 2_000
 SIGN_IN_FIRST = "Sign in first."
 REFUSED_SIGN_IN = "Wrong user name or password."
+#: Strict-Transport-Security on HTTPS: a year.
+HSTS = "max-age=31536000"
 #: Seconds a sign-in refused because too many passwords are being checked is told to wait.
 BUSY_RETRY_S = 2
 SECURITY_HEADERS = {
@@ -148,15 +151,36 @@ def text_field(body: Mapping[str, Any], key: str, limit: int) -> str:
 def post_allowed(headers: Mapping[str, str], scheme: str, host: str) -> bool:
     """True when a POST carries the console's header and, if it names one, the console's own origin.
 
+    The console's own host over HTTPS is its origin too, whatever the scheme the server sees: a TLS
+    proxy that is not configured as trusted (pobyt/staff/proxy.py) forwards an https page's POST as
+    http. Only the scheme is relaxed, never the host.
+
     Args:
         headers: the request headers (case-insensitive mapping).
-        scheme: the request's scheme (http or https).
-        host: the request's Host header.
+        scheme: the request's scheme (http or https), from a trusted proxy or the connection.
+        host: the host the request was sent to.
     """
     if headers.get(CSRF_HEADER) != CSRF_VALUE:
         return False
     origin = headers.get("Origin")
-    return origin is None or origin == f"{scheme}://{host}"
+    return origin is None or origin in (f"{scheme}://{host}", f"https://{host}")
+
+
+def secure_cookie(request: Any) -> bool:
+    """Whether the session cookie gets the Secure flag: on HTTPS and anywhere but this machine.
+
+    ``POBYT_STAFF_SECURE_COOKIE`` overrides: 1 always, 0 never (plain HTTP on a private network).
+    """
+    forced = os.environ.get("POBYT_STAFF_SECURE_COOKIE", "").strip().lower()
+    if forced in ("1", "true", "yes"):
+        return True
+    if forced in ("0", "false", "no"):
+        return False
+    return request_scheme(request) == "https" or not is_local(request_host(request))
+
+
+def _post_allowed(request: Request) -> bool:
+    return post_allowed(request.headers, request_scheme(request), request_host(request))
 
 
 def session_cookie_flags(secure: bool, max_age: int) -> Dict[str, Any]:
@@ -185,12 +209,17 @@ class StaffConsole(InputChannel):
         """Returns the console's routes (see the module's docstring)."""
         auth = auth_from_environment()
         notes = NoteStore.from_environment()
-        secure_cookie = os.environ.get("POBYT_STAFF_SECURE_COOKIE", "").lower() in ("1", "true", "yes")
         blueprint = Blueprint("pobyt_staff", __name__)
         staff_only = functools.partial(_staff_only, auth)
         # Kept on the channel: one count per server process, and tests can start afresh.
         self.throttle = LoginThrottle(ThrottleSettings.from_environment())
         self.hash_slots = HashSlots.from_environment()
+
+        @blueprint.middleware("response")
+        async def strict_transport(request: Request, reply: HTTPResponse) -> None:
+            # Browsers that reached the console over HTTPS keep to HTTPS (ignored over plain HTTP).
+            if request_scheme(request) == "https":
+                reply.headers["Strict-Transport-Security"] = HSTS
 
         @blueprint.route("", methods=["GET"])
         @staff_only(page=True)
@@ -221,7 +250,7 @@ class StaffConsole(InputChannel):
         async def login(request: Request) -> HTTPResponse:
             if not auth.enabled:
                 return _disabled(page=False)
-            if not post_allowed(request.headers, request.scheme, request.host):
+            if not _post_allowed(request):
                 return _json({"error": "forbidden"}, 403)
             try:
                 body = json_body(request)
@@ -230,7 +259,7 @@ class StaffConsole(InputChannel):
                     raise BadInputError("'password' must be text.")
             except BadInputError as error:
                 return _json({"error": str(error)}, 400)
-            keys = [f"user:{user.casefold()}", f"ip:{request.remote_addr or request.ip}"]
+            keys = [f"user:{user.casefold()}", f"ip:{client_address(request)}"]
             wait = self.throttle.retry_after(keys)
             if wait:
                 # Checked before the password: a right guess during the pause must look like any other.
@@ -253,9 +282,7 @@ class StaffConsole(InputChannel):
             self.throttle.succeeded(keys[0])
             reply = _json({"user": user})
             reply.cookies[COOKIE_NAME] = auth.issue(user)
-            for key, value in session_cookie_flags(
-                secure_cookie or request.scheme == "https", int(auth.lifetime_s)
-            ).items():
+            for key, value in session_cookie_flags(secure_cookie(request), int(auth.lifetime_s)).items():
                 reply.cookies[COOKIE_NAME][key] = value
             return reply
 
@@ -265,7 +292,7 @@ class StaffConsole(InputChannel):
             auth.revoke(request.cookies.get(COOKIE_NAME))
             reply = _json({"user": None})
             reply.cookies[COOKIE_NAME] = ""
-            for key, value in session_cookie_flags(secure_cookie or request.scheme == "https", 0).items():
+            for key, value in session_cookie_flags(secure_cookie(request), 0).items():
                 reply.cookies[COOKIE_NAME][key] = value
             return reply
 
@@ -384,7 +411,7 @@ def _staff_only(auth: StaffAuth, page: bool = False) -> Callable[[Handler], Hand
             user = auth.user_of(request.cookies.get(COOKIE_NAME))
             if user is None:
                 return response.redirect(f"{PREFIX}/login") if page else _json({"error": SIGN_IN_FIRST}, 403)
-            if request.method == "POST" and not post_allowed(request.headers, request.scheme, request.host):
+            if request.method == "POST" and not _post_allowed(request):
                 return _json({"error": "forbidden"}, 403)
             try:
                 return await handler(request, user, *args, **kwargs)
