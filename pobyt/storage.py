@@ -143,6 +143,19 @@ def tracker_store_engine(url: Any, pre_ping: bool = False) -> sa.engine.Engine:
     return sa.create_engine(url, pool_pre_ping=pre_ping, hide_parameters=True, **kwargs)
 
 
+#: Retention and the curators' view select events by time; Rasa indexes only the sender.
+TIMESTAMP_INDEX = "CREATE INDEX IF NOT EXISTS pobyt_events_timestamp ON events (timestamp)"
+
+
+def create_timestamp_index(engine: sa.engine.Engine) -> None:
+    """Adds the index on the events' timestamp if it is missing (logged, not raised, when that fails)."""
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(TIMESTAMP_INDEX)
+    except sa.exc.SQLAlchemyError as error:  # e.g. two servers creating it at once: one of them did
+        logger.warning("Could not create the events' timestamp index (%s)", type(error.orig).__name__)
+
+
 def read_only_engine(store: Any) -> Optional[sa.engine.Engine]:
     """Returns an engine of its own for reading ``store``'s database from worker threads, or None.
 
@@ -183,6 +196,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
         speedups.install()  # every stored event is deserialised on every message: see pobyt/speedups.py
         bound_the_fallback_store()
         self._use_engine(tracker_store_engine(self.engine.url))
+        create_timestamp_index(self.engine)
 
     def _use_engine(self, engine: sa.engine.Engine) -> None:
         self.engine.dispose()
