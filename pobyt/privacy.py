@@ -19,6 +19,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, Track
 from rasa.shared.core.events import UserUttered
 
 from pobyt.staff.notes import NoteStore
+from pobyt.storage import off_the_loop
 
 logger = logging.getLogger(__name__)
 
@@ -106,10 +107,10 @@ async def forget_conversation(agent: Any, sender_id: str) -> bool:
         return False
     try:
         async with agent.lock_store.lock(sender_id):
-            texts = [text for store in known for text in user_texts(store, sender_id)]
+            texts = [text for store in known for text in await off_the_loop(store, user_texts, store, sender_id)]
             for store in known:
                 if isinstance(store, SQLTrackerStore):
-                    deleted = _delete_sql(store, sender_id)
+                    deleted = await off_the_loop(store, _delete_sql, store, sender_id)
                     wipe_sqlite_log(store)
                     logger.info("Deleted a conversation on request (%d events)", deleted)
                 else:

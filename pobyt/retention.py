@@ -31,6 +31,7 @@ from sanic import Blueprint, Sanic
 
 from pobyt.privacy import delete_notes_quoting, underlying_stores, user_texts, wipe_sqlite_log
 from pobyt.settings import whole_number
+from pobyt.storage import off_the_loop
 
 logger = logging.getLogger(__name__)
 
@@ -129,10 +130,10 @@ async def delete_old_conversations(
                 if not mine:
                     logger.info("Retention is running on another server; skipped here")
                     continue
-                for sender_id in _old_sql_senders(store, cutoff):
+                for sender_id in await off_the_loop(store, _old_sql_senders, store, cutoff):
                     async with locks.lock(sender_id):
-                        said = user_texts(store, sender_id)
-                        if _delete_sql_if_old(store, sender_id, cutoff) > 0:
+                        said = await off_the_loop(store, user_texts, store, sender_id)
+                        if await off_the_loop(store, _delete_sql_if_old, store, sender_id, cutoff) > 0:
                             deleted, texts = deleted + 1, texts + said
             wipe_sqlite_log(store)
         elif isinstance(store, InMemoryTrackerStore):

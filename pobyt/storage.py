@@ -12,6 +12,12 @@ overwritten in the SQLite file (``secure_delete``). PostgreSQL connections get a
 timeout, TCP keepalives (a silently dropped connection is noticed in under a minute instead of the
 TCP timeout) and a statement timeout, so an outage fails a request quickly instead of stalling it.
 
+Rasa's SQL tracker store is ``async`` in name only: every query blocks the thread that awaits it.
+With PostgreSQL, :class:`ResilientSQLTrackerStore` and the project's own deletions
+(:func:`off_the_loop`) run them in worker threads, so a database that stops answering holds up
+the messages that need it, not the event loop and every other request. SQLite stays on the event
+loop thread, which owns its one connection.
+
 Read-only work that runs in a worker thread (the curators' view) gets an engine of its own
 (:func:`read_only_engine`): the tracker store's one SQLite connection belongs to the event loop,
 and another thread's rollback on it would end the loop's open transaction.
@@ -27,9 +33,11 @@ Configured in endpoints.yml as ``type: pobyt.storage.SQLiteTrackerStore`` with R
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Dict, Optional, TypeVar
 
 import sqlalchemy as sa
@@ -205,6 +213,37 @@ class SQLiteTrackerStore(SQLTrackerStore):
         logger.debug("SQL tracker store on %s", engine.dialect.name)
 
 
+#: Worker threads for blocking database calls (PostgreSQL): more would only queue at the pool.
+DB_THREADS = 8
+_db_threads: Optional[ThreadPoolExecutor] = None
+
+
+def _worker_threads() -> ThreadPoolExecutor:
+    global _db_threads  # noqa: PLW0603 - one pool per process, made on first use
+    if _db_threads is None:
+        _db_threads = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="pobyt-db")
+    return _db_threads
+
+
+async def off_the_loop(store: Any, function: Callable[..., T], *args: Any) -> T:
+    """Runs the blocking ``function(*args)`` on ``store``'s database in a worker thread (SQLite: here).
+
+    Args:
+        store: the SQL tracker store whose engine ``function`` uses.
+        function: a blocking function.
+        *args: its arguments.
+    """
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.dialect.name == "sqlite":
+        return function(*args)  # the event loop thread owns SQLite's one connection
+    return await asyncio.get_running_loop().run_in_executor(_worker_threads(), functools.partial(function, *args))
+
+
+def _run_coroutine(operation: Callable[..., Awaitable[T]], *args: Any) -> T:
+    # Rasa's store methods are coroutines that never await I/O: run to completion in this thread.
+    return asyncio.run(operation(*args))
+
+
 #: Seconds a read or write waits for an unreachable database before giving up (POBYT_DB_RETRY_S).
 DEFAULT_DB_RETRY_S = 30.0
 
@@ -233,7 +272,9 @@ class ResilientSQLTrackerStore(SQLiteTrackerStore):
         delay, deadline = 0.5, time.monotonic() + self.retry_s
         while True:
             try:
-                return await operation(*args)
+                if self.engine.dialect.name == "sqlite":
+                    return await operation(*args)
+                return await off_the_loop(self, _run_coroutine, operation, *args)
             except sa.exc.DBAPIError as error:
                 unreachable = isinstance(error, sa.exc.OperationalError) or error.connection_invalidated
                 if not unreachable or time.monotonic() + delay > deadline:
