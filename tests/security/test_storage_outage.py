@@ -14,16 +14,19 @@ import contextlib
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Iterator, List
 
 import pytest
+import requests
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from pobyt.storage import PG_CONNECT_TIMEOUT_S, ResilientSQLTrackerStore
-from tests.pg_redis import Services, services_or_skip
-from tests.servers import ROOT, free_port
+from tests.pg_redis import PROD_ENDPOINTS, Services, running_cluster, say, services_or_skip
+from tests.servers import MODEL, ROOT, free_port
 
 #: The outage ends by itself after this long, so that a stalled event loop cannot hang the test.
 OUTAGE_S = 20.0
@@ -121,3 +124,33 @@ async def test_a_silent_database_does_not_stall_the_server(services: Services, m
     print(f"retrieve gave up after {gave_up_after:.1f} s; longest event-loop stall {longest:.2f} s")
     assert longest < 1.0, f"the event loop stalled for {longest:.1f} s"
     assert gave_up_after < PG_CONNECT_TIMEOUT_S + RETRY_S + 3
+
+
+@pytest.mark.e2e
+def test_a_person_gets_an_answer_while_postgresql_is_down(services: Services, tmp_path: Path):
+    """End to end: PostgreSQL stops mid-conversation; the answer comes within a bound, and meanwhile
+    the server keeps answering other requests (its health check)."""
+    if not MODEL.exists():
+        pytest.skip("no trained model: run `make train` (make test does)")
+    env = {**services.env, "POBYT_DB_RETRY_S": "5", "POBYT_REPLY_TIMEOUT_S": "20"}
+    with running_cluster(tmp_path, PROD_ENDPOINTS, env, count=1) as cluster:
+        url = cluster.urls[0]
+        say(url, "outage-person", "what do I need for temporary protection")
+        services.stop_postgres()
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                started = time.monotonic()
+                pending = pool.submit(say, url, "outage-person", "how much does it cost", 120)
+                health: List[float] = []
+                while not pending.done():  # the server's other requests, while the message waits
+                    asked = time.monotonic()
+                    requests.get(f"{url}/", timeout=30).raise_for_status()
+                    health.append(time.monotonic() - asked)
+                replies = pending.result()
+                answered_after = time.monotonic() - started
+        finally:
+            services.start_postgres()
+    print(f"answered after {answered_after:.1f} s with PostgreSQL down; slowest health check {max(health):.2f} s")
+    assert replies and all(reply.get("text") for reply in replies)
+    assert answered_after < 5 + PG_CONNECT_TIMEOUT_S + 20  # retry time, one connection attempt, margin
+    assert max(health) < 2.0
