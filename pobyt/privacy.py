@@ -11,6 +11,7 @@ pages as they were written, is emptied into the file (:func:`wipe_sqlite_log`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, List
@@ -116,7 +117,7 @@ async def forget_conversation(agent: Any, sender_id: str) -> bool:
                 else:
                     store.store.pop(sender_id, None)
                     logger.info("Deleted a conversation on request (in memory)")
-            delete_notes_quoting(texts)
+            await asyncio.get_running_loop().run_in_executor(None, delete_notes_quoting, texts)  # a file on disk
     except Exception:  # noqa: BLE001 - the person is told it failed; the reason goes to the log
         logger.exception("Deleting a conversation failed")
         return False

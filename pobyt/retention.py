@@ -142,7 +142,7 @@ async def delete_old_conversations(
                     said = user_texts(store, sender_id)
                     if store.store.pop(sender_id, None) is not None:
                         deleted, texts = deleted + 1, texts + said
-    delete_notes_quoting(texts)
+    await asyncio.get_running_loop().run_in_executor(None, delete_notes_quoting, texts)  # a file on disk
     logger.info("Retention (%d days): deleted %d conversation(s)", days, deleted)
     return deleted
 

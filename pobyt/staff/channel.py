@@ -368,7 +368,9 @@ class StaffConsole(InputChannel):
         @blueprint.route("/api/notes", methods=["GET"])
         @staff_only()
         async def notes_list(request: Request, user: str) -> HTTPResponse:
-            return _json({"notes": [note.to_json() for note in notes.recent()]})
+            # A file on disk that may be busy (timeout 5 s): read off the event loop.
+            recent = await asyncio.get_running_loop().run_in_executor(None, notes.recent)
+            return _json({"notes": [note.to_json() for note in recent]})
 
         @blueprint.route("/api/notes", methods=["POST"])
         @staff_only()
@@ -381,7 +383,8 @@ class StaffConsole(InputChannel):
                 note = note_from_request(body, user)
             except ValueError as error:
                 return _json({"error": str(error)}, 400)
-            return _json({"note": notes.add(note).to_json()}, 201)
+            added = await asyncio.get_running_loop().run_in_executor(None, notes.add, note)
+            return _json({"note": added.to_json()}, 201)
 
         @blueprint.route("/api/unanswered", methods=["GET"])
         @staff_only()
