@@ -4,7 +4,7 @@ Rasa opens a new SQLite connection for every read and write (SQLAlchemy 1.4 uses
 SQLite files) and SQLite's default journal syncs the disk twice per commit. Here one connection is
 kept and the database runs in write-ahead-log mode with ``synchronous=NORMAL``: a commit survives a
 crash of the assistant (the log is replayed on start), only an operating-system crash or power loss
-can drop the last commits. Other databases (PostgreSQL) are left exactly as Rasa configures them.
+can drop the last commits. Other databases (PostgreSQL) keep Rasa's pool settings.
 
 Every engine made here hides SQL parameters from its error messages (``hide_parameters``): Rasa
 logs a failed save's error, and the parameters are the conversation's messages. Deleted rows are
