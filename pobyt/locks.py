@@ -13,25 +13,59 @@ data format, so a lock written by one version can be read by the other.
 
 Configured in endpoints.prod.yml as ``type: pobyt.locks.AtomicRedisLockStore`` with the keys of
 Rasa's ``redis`` lock store.
+
+A conversation's lock lasts LOCK_LIFETIME_S (Rasa's action-call timeout, 300 s, and a margin)
+instead of Rasa's 60 s: Rasa waits up to 300 s for the action server, and a lock that expired
+earlier let the person's next message run beside the hung turn, the two overwriting each other's
+events. ``TICKET_LOCK_LIFETIME`` still raises it. The embedded setup (endpoints.yml) uses
+:class:`InMemoryLockStore`, Rasa's in-memory store with the same lifetime.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Optional, Tuple, TypeVar
+from typing import Any, AsyncContextManager, Callable, Optional, Tuple, TypeVar
 
+from rasa.core import lock_store as rasa_lock_store
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
+#: Seconds a turn may hold its conversation's lock after Rasa's action call timed out.
+LOCK_MARGIN_S = 60
+#: A conversation's lock lifetime: longer than an action call can take (Rasa's TICKET_LOCK_LIFETIME if longer).
+LOCK_LIFETIME_S = max(DEFAULT_REQUEST_TIMEOUT + LOCK_MARGIN_S, rasa_lock_store.LOCK_LIFETIME)
 
 #: A change of a conversation's lock: gets the stored lock (or None) and returns the lock to store
 #: (None deletes it) and the value the caller wants back.
 LockChange = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]
 
 
-class AtomicRedisLockStore(RedisLockStore):
+class _LocksOutliveActions:
+    """Makes a lock store's locks last LOCK_LIFETIME_S unless the caller says otherwise (Rasa does not)."""
+
+    def lock(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME_S, wait_time_in_seconds: float = 1
+    ) -> AsyncContextManager[TicketLock]:
+        """Rasa's ``LockStore.lock`` with a lifetime longer than an action call."""
+        return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)  # type: ignore[misc]
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME_S) -> int:
+        """Rasa's ``LockStore.issue_ticket`` with a lifetime longer than an action call."""
+        return super().issue_ticket(conversation_id, lock_lifetime)  # type: ignore[misc]
+
+
+class InMemoryLockStore(_LocksOutliveActions, rasa_lock_store.InMemoryLockStore):
+    """Rasa's in-memory lock store (one Rasa process) with locks that outlive an action call."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
+        """Creates the store; the endpoints file's section has no settings for it."""
+        super().__init__()
+
+
+class AtomicRedisLockStore(_LocksOutliveActions, RedisLockStore):
     """Rasa's Redis lock store with each ticket-lock update done in one Redis transaction."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
@@ -63,7 +97,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
         return self.red.transaction(attempt, key, value_from_callable=True)
 
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME_S) -> int:
         """Draws the next ticket of the conversation's lock, creating the lock if there is none.
 
         Args:

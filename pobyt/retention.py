@@ -1,8 +1,11 @@
 """Retention: conversations whose latest event is older than POBYT_RETENTION_DAYS (default 90) are deleted.
 
+Staff notes quoting a deleted conversation's messages are deleted with it (pobyt/staff/notes.py).
+
 Works on Rasa's SQL tracker store (SQLite and PostgreSQL: rows of its ``events`` table) and the
 in-memory store. Two ways to run it, both using the tracker store and lock store of an endpoints
-file, so a message arriving meanwhile is never mixed with a deletion:
+file, so a message arriving meanwhile is never mixed with a deletion (with several servers on one
+PostgreSQL database, one runs it at a time, holding an advisory lock, and the others skip it):
 
 * in the Rasa server: the ``pobyt.retention.RetentionChannel`` entry in credentials.yml runs it at
   start-up and then every ``interval_hours`` (default 24) in every Rasa process;
@@ -15,9 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Sequence
 
 import sqlalchemy as sa
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -25,8 +29,9 @@ from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from sanic import Blueprint, Sanic
 
-from pobyt.privacy import underlying_stores
+from pobyt.privacy import delete_notes_quoting, underlying_stores, user_texts, wipe_sqlite_log
 from pobyt.settings import whole_number
+from pobyt.storage import off_the_loop
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +39,8 @@ DEFAULT_DAYS = 90
 RETENTION_VARIABLE = "POBYT_RETENTION_DAYS"
 DEFAULT_INTERVAL_HOURS = 24.0
 DAY_S = 24 * 3600
+#: The PostgreSQL advisory lock one retention run holds (any number the project uses for nothing else).
+RETENTION_LOCK = 7_041_990
 
 
 def retention_days(value: Optional[str] = None) -> int:
@@ -47,15 +54,31 @@ def retention_days(value: Optional[str] = None) -> int:
 
 
 def _old_sql_senders(store: SQLTrackerStore, cutoff: float) -> List[str]:
+    # Conversations with an event older than the cutoff (read through the timestamp index, see
+    # pobyt/storage.py); whether they have a newer one is checked as each is deleted.
     events = store.SQLEvent
     with store.session_scope() as session:
-        rows = (
-            session.query(events.sender_id)
-            .group_by(events.sender_id)
-            .having(sa.func.max(events.timestamp) < cutoff)
-            .all()
-        )
+        rows = session.query(events.sender_id).filter(events.timestamp < cutoff).distinct().all()
     return [sender_id for (sender_id,) in rows]
+
+
+@contextlib.contextmanager
+def _only_here(store: SQLTrackerStore) -> Iterator[bool]:
+    """Yields True when no other process is running retention on ``store``'s PostgreSQL database.
+
+    A PostgreSQL advisory lock held for the run: with several Rasa servers, one of them does the
+    work and the others skip it. SQLite (one process) always runs.
+    """
+    if store.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with store.engine.connect() as connection:
+        mine = bool(connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({RETENTION_LOCK})").scalar())
+        try:
+            yield mine
+        finally:
+            if mine:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({RETENTION_LOCK})")
 
 
 def _delete_sql_if_old(store: SQLTrackerStore, sender_id: str, cutoff: float) -> int:
@@ -100,15 +123,26 @@ async def delete_old_conversations(
     cutoff = (time.time() if now is None else now) - days * DAY_S
     locks = lock_store or InMemoryLockStore()
     deleted = 0
+    texts: List[str] = []  # of the deleted conversations: the staff notes quoting them go too
     for store in underlying_stores(tracker_store):
         if isinstance(store, SQLTrackerStore):
-            for sender_id in _old_sql_senders(store, cutoff):
-                async with locks.lock(sender_id):
-                    deleted += _delete_sql_if_old(store, sender_id, cutoff) > 0
+            with _only_here(store) as mine:
+                if not mine:
+                    logger.info("Retention is running on another server; skipped here")
+                    continue
+                for sender_id in await off_the_loop(store, _old_sql_senders, store, cutoff):
+                    async with locks.lock(sender_id):
+                        said = await off_the_loop(store, user_texts, store, sender_id)
+                        if await off_the_loop(store, _delete_sql_if_old, store, sender_id, cutoff) > 0:
+                            deleted, texts = deleted + 1, texts + said
+            wipe_sqlite_log(store)
         elif isinstance(store, InMemoryTrackerStore):
             for sender_id in await _old_memory_senders(store, cutoff):
                 async with locks.lock(sender_id):
-                    deleted += store.store.pop(sender_id, None) is not None
+                    said = user_texts(store, sender_id)
+                    if store.store.pop(sender_id, None) is not None:
+                        deleted, texts = deleted + 1, texts + said
+    await asyncio.get_running_loop().run_in_executor(None, delete_notes_quoting, texts)  # a file on disk
     logger.info("Retention (%d days): deleted %d conversation(s)", days, deleted)
     return deleted
 

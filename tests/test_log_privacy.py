@@ -57,6 +57,26 @@ def test_scrub_keeps_ordinary_log_lines(text):
     assert scrub(text) == text
 
 
+def test_a_huge_adversarial_record_is_cut_and_scrubbed():
+    # Runs of address characters and digits that made the patterns scan the rest of the record from
+    # every position (seconds on the event loop; bench/bench_scrubber.py measures it), a phone
+    # number across the cut and personal data early on.
+    filler = "a" * 6_000 + "." + "1" * 6_000 + " 0" * 3_000
+    prefix = f"write to {EMAIL} or {PHONE} "
+    record = prefix + filler[: logging_filter.MAX_MESSAGE - len(prefix) - 8] + " " + PHONE + " " + filler
+    scrubbed = scrub_message(record)
+    assert len(scrubbed) < logging_filter.MAX_MESSAGE + 40
+    assert scrubbed.endswith(f"… [{len(record) - logging_filter.MAX_MESSAGE} characters cut]")
+    assert EMAIL not in scrubbed and PHONE not in scrubbed and "+421 905" not in scrubbed
+    assert scrubbed.startswith(f"write to {REDACTED} or {REDACTED} aaaa")
+
+
+def test_a_long_structured_event_loses_its_content_before_it_is_cut():
+    event = {"event": "user_message", "text": "x" * 10_000 + NAME, "metadata": {"chat": 1}}
+    scrubbed = scrub_message(json.dumps(event))
+    assert NAME not in scrubbed and '"text": "[redacted]"' in scrubbed
+
+
 def test_structured_events_lose_their_content_values():
     line = json.dumps({"user_text": f"/{NAME}", "event": "message.parsing.failed", "level": "warning"})
     assert json.loads(scrub_message(line)) == {

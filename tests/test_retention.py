@@ -10,6 +10,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -150,3 +151,31 @@ def test_missing_database_programs_skip_locally_but_fail_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run"), pg_redis.services_or_skip(needs_model=False):
         pass
+
+
+async def test_only_one_server_runs_retention_on_a_shared_postgresql_database(services, domain):
+    from pobyt.retention import RETENTION_LOCK
+
+    store = SQLiteTrackerStore(domain=domain, **services.store_kwargs())
+    with store.session_scope() as session:
+        session.query(store.SQLEvent).delete()
+        session.commit()
+    await save_conversation(store, "old", 100)
+    other_server = sa.create_engine(services.db_url)
+    with other_server.connect() as connection:  # another server is running retention
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({RETENTION_LOCK})")
+        assert await delete_old_conversations(store, InMemoryLockStore(), days=90, now=NOW) == 0
+        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({RETENTION_LOCK})")
+    assert await delete_old_conversations(store, InMemoryLockStore(), days=90, now=NOW) == 1
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_events_timestamp_is_indexed_for_retention(request, domain, tmp_path, dialect):
+    if dialect == "sqlite":
+        store = SQLiteTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    else:
+        store = SQLiteTrackerStore(domain=domain, **request.getfixturevalue("services").store_kwargs())
+    indexes = sa.inspect(store.engine).get_indexes("events")
+    assert {"name": "pobyt_events_timestamp", "columns": ["timestamp"]} in [
+        {"name": index["name"], "columns": index["column_names"]} for index in indexes
+    ]

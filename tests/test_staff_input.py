@@ -9,8 +9,10 @@ never a 500, and the server still answers afterwards.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
+from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
@@ -19,7 +21,7 @@ from sanic import Sanic
 
 from pobyt.staff.auth import COOKIE_NAME, hash_password
 from pobyt.staff.channel import StaffConsole
-from pobyt.staff.throttle import LoginThrottle, ThrottleSettings
+from pobyt.staff.throttle import HashSlots, LoginThrottle, ThrottleSettings
 from tests.servers import free_port
 from tests.test_staff_units import FAST
 
@@ -60,19 +62,24 @@ class Console:
         return self.post("/staff/api/login", {"user": user, "password": password})[0]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, StaffConsole]]:
-    """The console's blueprint in a real Sanic server, on its own thread and event loop."""
+@contextlib.contextmanager
+def running_console(env: Dict[str, str], agent: Any = None) -> Iterator[Tuple[str, StaffConsole]]:
+    """The console's blueprint in a real Sanic server, on its own thread and event loop.
+
+    Args:
+        env: environment variables set while the console is built (accounts, throttle, notes file...).
+        agent: the stand-in for Rasa's agent (default: :class:`FallbackAgent`).
+    """
     patch = pytest.MonkeyPatch()
-    patch.setenv("POBYT_STAFF_ACCOUNTS", f"{USER}:{hash_password(PASSWORD, iterations=FAST)}")
-    patch.setenv("POBYT_SESSION_SECRET", "test-secret")
-    patch.setenv("POBYT_STAFF_DB", str(tmp_path_factory.mktemp("staff") / "notes.sqlite"))
-    patch.setenv("POBYT_STAFF_LOGIN_ATTEMPTS", "5")
-    patch.setenv("POBYT_STAFF_LOGIN_WINDOW_MINUTES", "15")
-    app = Sanic("staff_input")
+    for name, value in env.items():
+        patch.setenv(name, value)
+    # Sanic 21.12 rewrites its own methods once per process unless in test mode, and a second app
+    # then fails to start (KeyError 'send'): test mode lets one test process start several.
+    patch.setattr(Sanic, "test_mode", True)
+    app = Sanic(f"staff_console_{free_port()}")
     channel = StaffConsole()
     app.blueprint(channel.blueprint(lambda message: None), url_prefix=channel.url_prefix())
-    app.ctx.agent = FallbackAgent()
+    app.ctx.agent = agent or FallbackAgent()
     port = free_port()
     loop = asyncio.new_event_loop()
     started = threading.Event()
@@ -99,6 +106,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Staf
         patch.undo()
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+def console_env(notes_dir: Path, **extra: str) -> Dict[str, str]:
+    """The console's environment for tests: one account (fast hash), a notes file in ``notes_dir``."""
+    return {
+        "POBYT_STAFF_ACCOUNTS": f"{USER}:{hash_password(PASSWORD, iterations=FAST)}",
+        "POBYT_SESSION_SECRET": "test-secret",
+        "POBYT_STAFF_DB": str(notes_dir / "notes.sqlite"),
+        "POBYT_STAFF_LOGIN_ATTEMPTS": "5",
+        "POBYT_STAFF_LOGIN_WINDOW_MINUTES": "15",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, StaffConsole]]:
+    """The console in a real server (see :func:`running_console`)."""
+    with running_console(console_env(tmp_path_factory.mktemp("staff"))) as running:
+        yield running
 
 
 @pytest.fixture
@@ -266,3 +292,25 @@ def test_throttle_settings_come_from_the_environment():
     for bad in ("0", "-1", "many", "1.5"):
         with pytest.raises(ValueError, match="POBYT_STAFF_LOGIN_ATTEMPTS"):
             ThrottleSettings.from_environment({"POBYT_STAFF_LOGIN_ATTEMPTS": bad})
+
+
+def test_a_right_password_gets_its_counted_attempt_back():
+    clock = Clock()
+    throttle = LoginThrottle(ThrottleSettings(attempts=2, window_s=900), clock=clock)
+    keys = ["user:anna", "ip:10.0.0.1"]
+    throttle.failed(keys)  # counted before the check...
+    throttle.refund(keys)  # ...and given back when the password was right
+    assert len(throttle) == 0
+    throttle.failed(keys)
+    throttle.failed(keys)
+    throttle.refund(["ip:10.0.0.1"])
+    assert throttle.retry_after(["user:anna"]) == 900 and throttle.retry_after(["ip:10.0.0.1"]) == 0
+
+
+def test_password_checks_at_once_are_capped():
+    slots = HashSlots.from_environment({"POBYT_STAFF_LOGIN_HASHES": "2"})
+    assert slots.take() and slots.take() and not slots.take()
+    slots.give_back()
+    assert slots.take()
+    with pytest.raises(ValueError):
+        HashSlots.from_environment({"POBYT_STAFF_LOGIN_HASHES": "0"})

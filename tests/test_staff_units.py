@@ -112,6 +112,9 @@ def test_posts_need_the_header_and_the_consoles_own_origin():
     assert not post_allowed({}, "http", "localhost:5005")
     assert not post_allowed({**own, "Origin": "http://localhost:8000"}, "http", "localhost:5005")
     assert not post_allowed({"X-Requested-With": "XMLHttpRequest"}, "http", "localhost:5005")
+    # The console's own host over HTTPS (a TLS proxy in front), but never another host.
+    assert post_allowed({**own, "Origin": "https://localhost:5005"}, "http", "localhost:5005")
+    assert not post_allowed({**own, "Origin": "https://evil.example"}, "http", "localhost:5005")
 
 
 def test_the_session_cookie_flags():
@@ -121,8 +124,9 @@ def test_the_session_cookie_flags():
 
 
 def _request(cookie: str = "", method: str = "GET") -> Any:
-    return SimpleNamespace(cookies={COOKIE_NAME: cookie} if cookie else {}, method=method, headers={},
-                           scheme="http", host="localhost")  # fmt: skip
+    return SimpleNamespace(cookies={COOKIE_NAME: cookie} if cookie else {}, method=method,
+                           headers={"host": "localhost"}, app=SimpleNamespace(config={}), ip="127.0.0.1",
+                           transport=None)  # fmt: skip
 
 
 def _call(auth: StaffAuth, request: Any, page: bool) -> Any:
@@ -233,8 +237,10 @@ def test_unanswered_questions_are_read_from_the_tracker_store_table(tmp_path: Pa
         )
     engine = sa.create_engine(f"sqlite:///{path}")
     store = SimpleNamespace(_tracker_store=SimpleNamespace(engine=engine))
-    assert tracker_engine(store) is engine and tracker_engine(SimpleNamespace()) is None
-    assert [g.text for g in read_unanswered(engine)] == ["qwerty"]
+    reader = tracker_engine(store)
+    assert reader is not engine and reader.url == engine.url  # its own engine, not the store's connection
+    assert tracker_engine(store) is reader and tracker_engine(SimpleNamespace()) is None
+    assert [g.text for g in read_unanswered(reader)] == ["qwerty"]
 
 
 # ---- Views

@@ -12,7 +12,8 @@ Bad input gets a JSON 4xx, never a 500: a body that is not a JSON object (or not
 field of the wrong type is 400, control characters are removed from texts and texts are cut to
 their limits. Sign-in is throttled (:mod:`pobyt.staff.throttle`): after
 ``POBYT_STAFF_LOGIN_ATTEMPTS`` failures for one user name or from one address within
-``POBYT_STAFF_LOGIN_WINDOW_MINUTES``, attempts get 429 with Retry-After.
+``POBYT_STAFF_LOGIN_WINDOW_MINUTES``, attempts get 429 with Retry-After; an attempt is counted before its
+password is checked, and beyond ``POBYT_STAFF_LOGIN_HASHES`` checks at once a sign-in gets 503 (busy).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from pobyt.conversation import today
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.staff import views
 from pobyt.staff.auth import COOKIE_NAME, StaffAuth, auth_from_environment
-from pobyt.staff.notes import DEFAULT_PATH, NoteStore, note_from_request
-from pobyt.staff.throttle import LoginThrottle, ThrottleSettings
+from pobyt.staff.notes import NoteStore, note_from_request
+from pobyt.staff.proxy import client_address, is_local, request_host, request_scheme
+from pobyt.staff.throttle import HashSlots, LoginThrottle, ThrottleSettings
 from pobyt.staff.unanswered import read_unanswered, tracker_engine
 
 #: The console's pages, script and style (the repository's staff/ folder).
@@ -48,6 +50,10 @@ PRIVATE_FILES = {"console.js": "text/javascript"}
 MAX_BODY_TEXT = 2_000
 SIGN_IN_FIRST = "Sign in first."
 REFUSED_SIGN_IN = "Wrong user name or password."
+#: Strict-Transport-Security on HTTPS: a year.
+HSTS = "max-age=31536000"
+#: Seconds a sign-in refused because too many passwords are being checked is told to wait.
+BUSY_RETRY_S = 2
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -89,6 +95,24 @@ def _disabled(page: bool) -> HTTPResponse:
     return _json({"error": DISABLED_TEXT}, 503)
 
 
+def _too_many(wait: int) -> HTTPResponse:
+    return response.json(
+        {"error": "Too many failed sign-ins. Try again later.", "retry_after": wait},
+        status=429,
+        headers={**SECURITY_HEADERS, "Retry-After": str(wait)},
+        ensure_ascii=False,
+    )
+
+
+def _busy() -> HTTPResponse:
+    return response.json(
+        {"error": "Too many sign-ins at once. Try again in a few seconds.", "retry_after": BUSY_RETRY_S},
+        status=503,
+        headers={**SECURITY_HEADERS, "Retry-After": str(BUSY_RETRY_S)},
+        ensure_ascii=False,
+    )
+
+
 class BadInputError(Exception):
     """A request the console cannot use; its message is shown to staff."""
 
@@ -127,15 +151,36 @@ def text_field(body: Mapping[str, Any], key: str, limit: int) -> str:
 def post_allowed(headers: Mapping[str, str], scheme: str, host: str) -> bool:
     """True when a POST carries the console's header and, if it names one, the console's own origin.
 
+    The console's own host over HTTPS is its origin too, whatever the scheme the server sees: a TLS
+    proxy that is not configured as trusted (pobyt/staff/proxy.py) forwards an https page's POST as
+    http. Only the scheme is relaxed, never the host.
+
     Args:
         headers: the request headers (case-insensitive mapping).
-        scheme: the request's scheme (http or https).
-        host: the request's Host header.
+        scheme: the request's scheme (http or https), from a trusted proxy or the connection.
+        host: the host the request was sent to.
     """
     if headers.get(CSRF_HEADER) != CSRF_VALUE:
         return False
     origin = headers.get("Origin")
-    return origin is None or origin == f"{scheme}://{host}"
+    return origin is None or origin in (f"{scheme}://{host}", f"https://{host}")
+
+
+def secure_cookie(request: Any) -> bool:
+    """Whether the session cookie gets the Secure flag: on HTTPS and anywhere but this machine.
+
+    ``POBYT_STAFF_SECURE_COOKIE`` overrides: 1 always, 0 never (plain HTTP on a private network).
+    """
+    forced = os.environ.get("POBYT_STAFF_SECURE_COOKIE", "").strip().lower()
+    if forced in ("1", "true", "yes"):
+        return True
+    if forced in ("0", "false", "no"):
+        return False
+    return request_scheme(request) == "https" or not is_local(request_host(request))
+
+
+def _post_allowed(request: Request) -> bool:
+    return post_allowed(request.headers, request_scheme(request), request_host(request))
 
 
 def session_cookie_flags(secure: bool, max_age: int) -> Dict[str, Any]:
@@ -163,12 +208,18 @@ class StaffConsole(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Returns the console's routes (see the module's docstring)."""
         auth = auth_from_environment()
-        notes = NoteStore(os.environ.get("POBYT_STAFF_DB") or DEFAULT_PATH)
-        secure_cookie = os.environ.get("POBYT_STAFF_SECURE_COOKIE", "").lower() in ("1", "true", "yes")
+        notes = NoteStore.from_environment()
         blueprint = Blueprint("pobyt_staff", __name__)
         staff_only = functools.partial(_staff_only, auth)
         # Kept on the channel: one count per server process, and tests can start afresh.
         self.throttle = LoginThrottle(ThrottleSettings.from_environment())
+        self.hash_slots = HashSlots.from_environment()
+
+        @blueprint.middleware("response")
+        async def strict_transport(request: Request, reply: HTTPResponse) -> None:
+            # Browsers that reached the console over HTTPS keep to HTTPS (ignored over plain HTTP).
+            if request_scheme(request) == "https":
+                reply.headers["Strict-Transport-Security"] = HSTS
 
         @blueprint.route("", methods=["GET"])
         @staff_only(page=True)
@@ -199,7 +250,7 @@ class StaffConsole(InputChannel):
         async def login(request: Request) -> HTTPResponse:
             if not auth.enabled:
                 return _disabled(page=False)
-            if not post_allowed(request.headers, request.scheme, request.host):
+            if not _post_allowed(request):
                 return _json({"error": "forbidden"}, 403)
             try:
                 body = json_body(request)
@@ -208,29 +259,30 @@ class StaffConsole(InputChannel):
                     raise BadInputError("'password' must be text.")
             except BadInputError as error:
                 return _json({"error": str(error)}, 400)
-            keys = [f"user:{user.casefold()}", f"ip:{request.remote_addr or request.ip}"]
+            keys = [f"user:{user.casefold()}", f"ip:{client_address(request)}"]
             wait = self.throttle.retry_after(keys)
             if wait:
                 # Checked before the password: a right guess during the pause must look like any other.
-                return response.json(
-                    {"error": "Too many failed sign-ins. Try again later.", "retry_after": wait},
-                    status=429,
-                    headers={**SECURITY_HEADERS, "Retry-After": str(wait)},
-                    ensure_ascii=False,
-                )
+                return _too_many(wait)
             if not user or not password:
                 return _json({"error": REFUSED_SIGN_IN}, 401)  # not a guess: not counted
-            # PBKDF2 takes a good part of a second: off the event loop, so chats are not held up.
-            loop = asyncio.get_running_loop()
-            if not await loop.run_in_executor(None, auth.check_password, user, password[:1000]):
+            if not self.hash_slots.take():
+                return _busy()  # not counted either: the password is not checked
+            try:
+                # Counted before the password is checked, with no await since the count was read:
+                # guesses sent at once see each other. A right password gets its attempt back.
                 self.throttle.failed(keys)
-                return _json({"error": REFUSED_SIGN_IN}, 401)
+                # PBKDF2 takes a good part of a second: off the event loop, so chats are not held up.
+                loop = asyncio.get_running_loop()
+                if not await loop.run_in_executor(None, auth.check_password, user, password[:1000]):
+                    return _json({"error": REFUSED_SIGN_IN}, 401)
+            finally:
+                self.hash_slots.give_back()
+            self.throttle.refund(keys)
             self.throttle.succeeded(keys[0])
             reply = _json({"user": user})
             reply.cookies[COOKIE_NAME] = auth.issue(user)
-            for key, value in session_cookie_flags(
-                secure_cookie or request.scheme == "https", int(auth.lifetime_s)
-            ).items():
+            for key, value in session_cookie_flags(secure_cookie(request), int(auth.lifetime_s)).items():
                 reply.cookies[COOKIE_NAME][key] = value
             return reply
 
@@ -240,7 +292,7 @@ class StaffConsole(InputChannel):
             auth.revoke(request.cookies.get(COOKIE_NAME))
             reply = _json({"user": None})
             reply.cookies[COOKIE_NAME] = ""
-            for key, value in session_cookie_flags(secure_cookie or request.scheme == "https", 0).items():
+            for key, value in session_cookie_flags(secure_cookie(request), 0).items():
                 reply.cookies[COOKIE_NAME][key] = value
             return reply
 
@@ -316,7 +368,9 @@ class StaffConsole(InputChannel):
         @blueprint.route("/api/notes", methods=["GET"])
         @staff_only()
         async def notes_list(request: Request, user: str) -> HTTPResponse:
-            return _json({"notes": [note.to_json() for note in notes.recent()]})
+            # A file on disk that may be busy (timeout 5 s): read off the event loop.
+            recent = await asyncio.get_running_loop().run_in_executor(None, notes.recent)
+            return _json({"notes": [note.to_json() for note in recent]})
 
         @blueprint.route("/api/notes", methods=["POST"])
         @staff_only()
@@ -329,7 +383,8 @@ class StaffConsole(InputChannel):
                 note = note_from_request(body, user)
             except ValueError as error:
                 return _json({"error": str(error)}, 400)
-            return _json({"note": notes.add(note).to_json()}, 201)
+            added = await asyncio.get_running_loop().run_in_executor(None, notes.add, note)
+            return _json({"note": added.to_json()}, 201)
 
         @blueprint.route("/api/unanswered", methods=["GET"])
         @staff_only()
@@ -359,7 +414,7 @@ def _staff_only(auth: StaffAuth, page: bool = False) -> Callable[[Handler], Hand
             user = auth.user_of(request.cookies.get(COOKIE_NAME))
             if user is None:
                 return response.redirect(f"{PREFIX}/login") if page else _json({"error": SIGN_IN_FIRST}, 403)
-            if request.method == "POST" and not post_allowed(request.headers, request.scheme, request.host):
+            if request.method == "POST" and not _post_allowed(request):
                 return _json({"error": "forbidden"}, 403)
             try:
                 return await handler(request, user, *args, **kwargs)

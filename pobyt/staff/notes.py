@@ -2,17 +2,22 @@
 
 The file is ``POBYT_STAFF_DB`` (default ``staff_notes.db`` in the working directory). Each call opens
 its own connection: notes are rare, and the console's requests may run on any thread.
+
+Notes quote clients' messages, so they go with the conversation: when a conversation is forgotten
+or expires, the notes quoting its messages are deleted (:meth:`NoteStore.delete_quoting`), and
+deleted rows are overwritten in the file (``secure_delete``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 DEFAULT_PATH = "staff_notes.db"
 #: What a note says is wrong with the answer.
@@ -90,10 +95,33 @@ class NoteStore:
         """Remembers the file; nothing is opened until a note is added or read."""
         self.path = str(path)
 
+    @classmethod
+    def from_environment(cls) -> NoteStore:
+        """The notes file of this process: ``POBYT_STAFF_DB``, else ``staff_notes.db``."""
+        return cls(os.environ.get("POBYT_STAFF_DB") or DEFAULT_PATH)
+
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=5)
+        connection.execute("PRAGMA secure_delete=ON")  # deleted notes are overwritten, not left in free pages
         connection.execute(_SCHEMA)
         return connection
+
+    def delete_quoting(self, messages: Iterable[str]) -> int:
+        """Deletes the notes whose message is one of ``messages`` (as a note keeps it); returns how many.
+
+        Does nothing (and creates no file) when there are no notes yet.
+        """
+        quoted = list({m.strip()[:MAX_MESSAGE] for m in messages if m and m.strip()})
+        if not quoted or not Path(self.path).exists():
+            return 0
+        deleted = 0
+        with closing(self._connect()) as connection, connection:
+            for start in range(0, len(quoted), 500):  # SQLite's limit on parameters per statement
+                batch = quoted[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                statement = f"DELETE FROM notes WHERE message IN ({marks})"  # noqa: S608 - only "?" marks
+                deleted += connection.execute(statement, batch).rowcount
+        return deleted
 
     def add(self, note: Note, now: Optional[dt.datetime] = None) -> Note:
         """Stores ``note`` and returns it with its id and time (UTC, ISO 8601)."""

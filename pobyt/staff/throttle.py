@@ -5,6 +5,13 @@ After ``attempts`` failed sign-ins for one user name, or from one client address
 Retry-After) until the oldest counted failure leaves the window, even with the right password: a
 guesser must not learn that a guess was right. A successful sign-in clears its user name's count.
 
+An attempt is counted (:meth:`LoginThrottle.failed`) *before* its password is checked and given
+back when the password was right (:meth:`LoginThrottle.refund`): checking takes a good part of a
+second, and guesses sent together must not all pass the count while the first are still being
+checked. At most ``POBYT_STAFF_LOGIN_HASHES`` (default 2) passwords are checked at once
+(:class:`HashSlots`); a sign-in beyond that is refused as busy and not counted, so a flood of
+guesses cannot take the thread pool the assistant shares.
+
 Memory stays bounded: failures older than the window are dropped, and at most ``max_keys`` names
 and addresses are kept (the least recently failed go first). The count is per process.
 """
@@ -21,8 +28,11 @@ from pobyt.settings import whole_number
 
 ATTEMPTS_VARIABLE = "POBYT_STAFF_LOGIN_ATTEMPTS"
 WINDOW_VARIABLE = "POBYT_STAFF_LOGIN_WINDOW_MINUTES"
+HASHES_VARIABLE = "POBYT_STAFF_LOGIN_HASHES"
 DEFAULT_ATTEMPTS = 5
 DEFAULT_WINDOW_MINUTES = 15
+#: Password checks at once: each keeps a CPU core busy for a good part of a second.
+DEFAULT_HASHES = 2
 #: Names and addresses kept at most (a few hundred bytes each).
 MAX_KEYS = 10_000
 
@@ -86,6 +96,15 @@ class LoginThrottle:
                 wait = max(wait, oldest_counted + self.settings.window_s - now)
         return math.ceil(wait) if wait > 0 else 0
 
+    def refund(self, keys: Iterable[str]) -> None:
+        """Gives back the attempt counted last for each of ``keys`` (it turned out not to be a guess)."""
+        for key in keys:
+            failures = self._failures.get(key)
+            if failures:
+                failures.pop()
+            if failures is not None and not failures:
+                del self._failures[key]
+
     def failed(self, keys: Iterable[str]) -> None:
         """Records one failed sign-in for each of ``keys``."""
         now = self._clock()
@@ -103,3 +122,36 @@ class LoginThrottle:
     def succeeded(self, key: str) -> None:
         """Clears ``key``'s failures (a user who signed in is no longer being guessed)."""
         self._failures.pop(key, None)
+
+
+class HashSlots:
+    """At most ``size`` password checks at once; beyond that a sign-in is refused, not queued.
+
+    Used on the event loop only (take and give back without an await in between), so a counter is
+    enough.
+    """
+
+    def __init__(self, size: int) -> None:
+        """Starts with ``size`` free slots."""
+        self.size = size
+        self.in_use = 0
+
+    @classmethod
+    def from_environment(cls, environ: Optional[Mapping[str, str]] = None) -> HashSlots:
+        """Reads POBYT_STAFF_LOGIN_HASHES (default 2).
+
+        Raises:
+            ValueError: when the value is not a whole number >= 1.
+        """
+        return cls(whole_number(HASHES_VARIABLE, DEFAULT_HASHES, minimum=1, environ=environ))
+
+    def take(self) -> bool:
+        """Takes a slot; False when all are in use."""
+        if self.in_use >= self.size:
+            return False
+        self.in_use += 1
+        return True
+
+    def give_back(self) -> None:
+        """Frees a slot taken with :meth:`take`."""
+        self.in_use = max(self.in_use - 1, 0)

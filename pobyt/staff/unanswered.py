@@ -76,19 +76,35 @@ def group_unanswered(rows: Iterable[EventRow], limit: int = 100) -> List[Unanswe
 
 
 def tracker_engine(tracker_store: Any) -> Any:
-    """Returns the SQLAlchemy engine of Rasa's SQL tracker store (unwrapped), or None for other stores."""
-    store = getattr(tracker_store, "_tracker_store", tracker_store)
-    return getattr(store, "engine", None)
+    """Returns a read-only engine of its own on Rasa's SQL tracker store (unwrapped), or None for other stores.
+
+    Not the store's own engine: the view runs in a worker thread, and the store's one SQLite
+    connection belongs to the event loop (see :func:`pobyt.storage.read_only_engine`).
+    """
+    from pobyt.privacy import underlying_stores  # Rasa's; imported here so the pure parts need nothing
+    from pobyt.storage import read_only_engine
+
+    for store in underlying_stores(tracker_store):
+        if getattr(store, "engine", None) is not None:
+            return read_only_engine(store)
+    return None
 
 
 def read_unanswered(engine: Any, days: float = DEFAULT_DAYS, limit: int = 100) -> List[Unanswered]:
-    """Reads the last ``days`` of events from the tracker store's ``events`` table and groups them."""
+    """Reads the last ``days`` of events (the newest MAX_EVENTS of them) from Rasa's ``events`` table and groups them.
+
+    Args:
+        engine: a read-only engine on the tracker store's database (:func:`tracker_engine`).
+        days: how far back to look.
+        limit: the most groups returned.
+    """
     import sqlalchemy as sa  # Rasa's dependency; imported here so the pure parts need nothing
 
     query = sa.text(
         "SELECT sender_id, type_name, intent_name, action_name, timestamp, data FROM events"
-        " WHERE type_name IN ('user', 'action') AND timestamp >= :since ORDER BY id LIMIT :limit"
+        " WHERE type_name IN ('user', 'action') AND timestamp >= :since ORDER BY id DESC LIMIT :limit"
     )
     with engine.connect() as connection:
         rows = connection.execute(query, {"since": time.time() - days * 86400, "limit": MAX_EVENTS}).fetchall()
-    return group_unanswered((tuple(row) for row in rows), limit)
+    # Read newest first (the window may hold more than MAX_EVENTS), grouped in event order.
+    return group_unanswered((tuple(row) for row in reversed(rows)), limit)
