@@ -8,7 +8,7 @@ PY := $(BIN)/python
 RASA := $(BIN)/rasa
 MODEL := models/pobyt.tar.gz
 # What the trained model depends on: retrain when any of it changed since the last training.
-MODEL_INPUTS := config.yml domain.yml $(shell find data knowledge -type f -name '*.yml' 2>/dev/null)
+MODEL_INPUTS := config.yml domain.yml pobyt/importer.py $(shell find data knowledge -type f -name '*.yml' 2>/dev/null)
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2

@@ -1,0 +1,120 @@
+"""The answer engine's parts: source coverage, the importer, several questions, pre-filled checks, the arbiter."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pobyt import conversation
+from pobyt.checks import get_check
+from pobyt.checks.parsing import answers_in_message
+from pobyt.importer import MAX_PER_INTENT, question_examples
+from pobyt.kb.source_coverage import check_source_coverage, source_paragraphs
+from pobyt.nlu import informational_intent
+from tests.conftest import ROOT
+
+SOURCES = ROOT.parent / "shared" / "sources"
+
+
+def test_paragraphs_are_lines_with_facts_each_once():
+    text = "Heading\n\nAsylum is granted by the Migration Office of the Ministry.\nFee EUR 18\nFee EUR 18\n"
+    assert [p.text for p in source_paragraphs(text)] == [
+        "Asylum is granted by the Migration Office of the Ministry.",
+        "Fee EUR 18",
+    ]
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", target)
+    return target
+
+
+@pytest.mark.skipif(not SOURCES.is_dir(), reason="the shared sources are next to the repository")
+def test_every_paragraph_of_the_sources_is_covered_or_left_out(real_kb):
+    assert list(check_source_coverage(real_kb, ROOT / "knowledge", SOURCES)) == []
+
+
+@pytest.mark.skipif(not SOURCES.is_dir(), reason="the shared sources are next to the repository")
+def test_a_paragraph_neither_covered_nor_left_out_fails_the_check(real_kb, knowledge_copy):
+    path = knowledge_copy / "coverage" / "amendment_2026.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    removed = data["paragraphs"].pop(0)
+    data["paragraphs"][0]["covered_by"] = ["no_such_procedure"]
+    data["paragraphs"][0].pop("left_out", None)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    messages = [p.message for p in check_source_coverage(real_kb, knowledge_copy, SOURCES)]
+    assert any(f"paragraph {removed['id']} is neither covered nor left out" in m for m in messages)
+    assert "unknown entry 'no_such_procedure'" in messages
+
+
+def test_the_importer_teaches_aspect_intents_from_question_entries_within_a_cap(real_kb):
+    examples = question_examples(real_kb)
+    intents = {e["intent"] for e in examples}
+    assert intents <= {"ask_fees", "ask_processing_time", "ask_documents", "ask_where", "ask_contacts"}
+    assert all(sum(e["intent"] == i for e in examples) <= MAX_PER_INTENT for i in intents)
+    assert len({e["text"].lower() for e in examples}) == len(examples)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        (
+            "I'm from Serbia. How much money do I need, and is it true they check the profit?",
+            ["I'm from Serbia. How much money do I need?", "I'm from Serbia. is it true they check the profit?"],
+        ),
+        ("Маю ТЗ. Скільки коштує? Де подавати?", ["Маю ТЗ. Скільки коштує?", "Маю ТЗ. Де подавати?"]),
+        ("what documents for family reunion?", []),
+        ("How long does it take, and once she arrives what must she do?", []),
+    ],
+)
+def test_a_message_with_several_questions_is_split_with_its_situation(text, parts):
+    assert conversation.question_parts(text) == parts
+
+
+@pytest.mark.parametrize(
+    ("check_id", "text", "told"),
+    [
+        ("family", "my wife is Slovak and we live in Nitra", {"check_family_member": "slovak_citizen"}),
+        ("after_protection", "маю тимчасовий захист, працюю з 2024", {"check_purpose": "employment"}),
+        ("permanent", "I have permanent residence for 5 years", {"check_status": "pr_5_years"}),
+        ("family", "yes", {}),
+    ],
+)
+def test_a_check_takes_the_answers_its_opening_message_gives(check_id, text, told):
+    found = answers_in_message(list(get_check(check_id).questions), text)
+    assert {k: v for k, v in found.items() if k in told} == told
+    if not told:
+        assert found == {}
+
+
+RANKING = [{"name": "check_after_protection"}, {"name": "ask_deadlines"}, {"name": "ask_overview"}]
+
+
+def test_a_check_intent_yields_to_an_answerable_question():
+    intent = {"name": "check_after_protection", "confidence": 0.8}
+    replaced = informational_intent("is my temporary protection over in March 2027?", intent, RANKING, [])
+    assert replaced == {"name": "ask_deadlines", "confidence": 0.8}
+
+
+def test_an_explicit_short_check_request_still_starts_the_check():
+    intent = {"name": "check_family", "confidence": 0.9}
+    assert informational_intent("can I bring my wife to slovakia", intent, RANKING, []) is None
+    assert informational_intent("/check_family", intent, RANKING, []) is None
+    assert informational_intent("is my temporary protection over?", {"name": "ask_overview"}, RANKING, []) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("говори українською", True),
+        ("по-русски", True),
+        ("answer in english please", True),
+        ("техогляд на українську машину де робити", False),
+        ("can I speak English at the office with the police officer?", False),
+    ],
+)
+def test_a_language_named_in_a_question_is_not_a_request_to_switch(text, asks):
+    assert conversation.asks_for_language(text) is asks
