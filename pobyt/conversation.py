@@ -204,7 +204,7 @@ def answer_question(
     parts = question_parts(text) if text and not any(e.get("confidence") is None for e in entities) else []
     if len(parts) > 1:
         return _answer_parts(parts, intent, slots, kb, on)
-    subject = decide_subject(entities, kb)
+    subject = transition_instead(decide_subject(entities, kb), entities, text, kb)
     named = subject.id if subject is not None and subject.kind == "procedure" else None
     # A button's entity has no confidence: the person chose exactly that; no search on top.
     pressed = any(e.get("confidence") is None for e in entities if e.get("entity") in ("procedure", "topic", "office"))
@@ -362,6 +362,36 @@ def inferred_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
     second = hits[1].score if len(hits) > 1 else 0.0
     clear = best.coverage >= INFER_COVERAGE and best.matched >= INFER_WORDS and best.score >= INFER_MARGIN * second
     return best.fact.procedure if clear else None
+
+
+#: The procedure for moving from temporary protection to temporary residence (the 2026 amendment).
+TRANSITION = "temporary_protection_transition"
+#: How a message says it has temporary protection: the words and abbreviations people use.
+_PROTECTION_WORDS = re.compile(
+    r"захист|защит|protection|refuge|\bTP\b|\bТЗ\b|útočisk|utocisk|уточіськ|уточиськ|odídenec|odidenec|переміщен|перемещен",
+    re.IGNORECASE,
+)
+
+
+def transition_instead(
+    subject: Optional[Subject], entities: Sequence[Mapping[str, Any]], text: str, kb: KnowledgeBase
+) -> Optional[Subject]:
+    """Returns the transition procedure for a message about temporary residence from temporary protection.
+
+    "I have temporary protection, what documents for residence for work?" names the employment permit,
+    whose general documents (proof of funds...) are wrong for a displaced person: the 2026 amendment
+    gives them their own application (graded harmful when answered with the general permit).
+    """
+    if subject is None or subject.kind not in ("procedure", "choice") or TRANSITION not in kb.procedures:
+        return subject
+    candidates = [kb.procedures[p] for p in ([subject.id] if subject.kind == "procedure" else subject.choices)]
+    residence = any(
+        p.id in ("temporary_residence", TRANSITION) or p.part_of == "temporary_residence" for p in candidates
+    )
+    named_protection = any(e.get("value") in ("temporary_protection", TRANSITION) for e in entities)
+    if residence and (named_protection or _PROTECTION_WORDS.search(text or "")):
+        return Subject("procedure", TRANSITION)
+    return subject
 
 
 def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:

@@ -118,3 +118,22 @@ def test_an_explicit_short_check_request_still_starts_the_check():
 )
 def test_a_language_named_in_a_question_is_not_a_request_to_switch(text, asks):
     assert conversation.asks_for_language(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure"),
+    [
+        (
+            "Я на тимчасовому захисті, хочу перейти на побит на роботу, які документи?",
+            "temporary_protection_transition",
+        ),
+        (
+            "I have temporary protection, what documents for temporary residence for employment?",
+            "temporary_protection_transition",
+        ),
+        ("what documents for temporary residence for employment?", "temporary_residence_employment"),
+    ],
+)
+def test_temporary_residence_from_temporary_protection_is_the_transition(real_kb, text, procedure):
+    reply = conversation.answer_question(text, "ask_documents", [], {"disclaimer_shown": True}, real_kb)
+    assert reply.slots["procedure"] == procedure
