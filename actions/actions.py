@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from pobyt import conversation
 from pobyt.answers import Answer, Button
+from pobyt.engine.reading import asks_for_language
 from pobyt.messages import say
 
 
@@ -53,14 +54,18 @@ def answer_instead(tracker: Tracker) -> Optional[conversation.Reply]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         # Feedback is often long ("the fee you gave is wrong..."): only a question mark makes it a question.
         asks = "?" in text if intent == "feedback" else len(text.split()) >= LONG_SMALL_TALK_WORDS
-        if asks:
-            # A long message is never just "thanks" or "yes": say honestly that it is not understood.
-            language = conversation.conversation_language(text, current_slots(tracker))
-            return conversation.Reply([conversation.fallback(text, language)], {"language": language})
-        return None
+        # A long message is never just "thanks" or "yes": say honestly that it is not understood.
+        return fallback_reply(tracker) if asks else None
     ranking = tracker.latest_message.get("intent_ranking") or []
     aspect_intent = next((i.get("name") for i in ranking if conversation.aspect_of_intent(i.get("name"))), None)
     return conversation.answer_question(text, aspect_intent, entities, current_slots(tracker))
+
+
+def fallback_reply(tracker: Tracker) -> conversation.Reply:
+    """Returns the "not understood" reply to the latest message: the best matches and a person."""
+    text = latest_text(tracker)
+    language = conversation.conversation_language(text, current_slots(tracker))
+    return conversation.Reply([conversation.fallback(text, language)], {"language": language})
 
 
 class LanguageAwareAction(Action):
@@ -280,11 +285,9 @@ class ActionChooseLanguage(ReplyAction):
             instead = answer_instead(tracker)
             if instead is not None:
                 return instead
-            text = latest_text(tracker)
-            if not conversation.asks_for_language(text):
+            if not asks_for_language(latest_text(tracker)):
                 # "техогляд на українську машину": a language named, but nothing asked of the assistant.
-                language = conversation.conversation_language(text, current_slots(tracker))
-                return conversation.Reply([conversation.fallback(text, language)], {"language": language})
+                return fallback_reply(tracker)
         return conversation.language_choice(
             latest_text(tracker), tracker.latest_message.get("entities") or [], current_slots(tracker)
         )

@@ -188,7 +188,8 @@ def validity_lines(proc: Procedure, language: str, today: dt.date) -> List[str]:
             until = validity.valid_until
             extended = until.replace(year=until.year + validity.extension_years)
             eve = format_date(until - dt.timedelta(days=1), language)
-            lines.append(say("validity.extended", language, eve=eve, date=format_date(extended, language)))
+            years = plural("years_more", validity.extension_years, language)
+            lines.append(say("validity.extended", language, eve=eve, years=years, date=format_date(extended, language)))
     if validity.note:
         lines.append(validity.note.get(language))
     return lines

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -27,10 +26,17 @@ from pobyt.answers import (
 )
 from pobyt.checks.registry import CHECKS
 from pobyt.checks.text import say as check_say
+from pobyt.engine.reading import (
+    MAX_PARTS,
+    choice_made,
+    inferred_procedure,
+    question_parts,
+    without_names,
+)
 from pobyt.engine.respond import aspect_of_facts, best_question, direct_facts, lead_lines, render_question, uncovered
 from pobyt.engine.retrieval import analyse, procedure_index
 from pobyt.kb.loader import get_knowledge_base
-from pobyt.kb.models import Category, KnowledgeBase
+from pobyt.kb.models import Category, KnowledgeBase, Question
 from pobyt.language import choose_language
 from pobyt.messages import DEFAULT_LANGUAGE, language_or_default, say
 from pobyt.recognition import recognise, search_index
@@ -41,12 +47,6 @@ AMBIGUITY_MARGIN = 0.01
 OFFICE_MARGIN = 0.1
 #: A message of at most this many informative words, naming nothing, follows up on the procedure discussed.
 FOLLOW_UP_WORDS = 4
-#: A procedure described without its name is taken when it shares this share of the message's words...
-INFER_COVERAGE = 0.5
-#: ...at least this many different words...
-INFER_WORDS = 3
-#: ...and scores this many times the second best.
-INFER_MARGIN = 1.5
 #: Procedures offered as buttons in the help menu.
 MENU_PROCEDURES = (
     "temporary_protection",
@@ -98,33 +98,6 @@ def requested_language(text: str, entities: Sequence[Mapping[str, Any]]) -> Opti
     lowered = text.lower()
     found = [language for language, stems in LANGUAGE_NAMES.items() if any(stem in lowered for stem in stems)]
     return found[0] if len(found) == 1 else None
-
-
-#: Words of a request to change the language ("speak", "відповідай", "по-русски"...), as stems.
-_LANGUAGE_REQUEST = re.compile(
-    r"speak|talk|write|answer|reply|respond|switch|change|language|english|"
-    r"говор|розмовл|пиш|відповід|переклад|перейд|перейт|мов[аиоуі]|"
-    r"разговар|отвеча|ответ|перевед|язык|по-|^\W*\w+\W*$",
-    re.IGNORECASE,
-)
-
-
-#: Places where a language is spoken with officials: a question about them is not a request to the assistant.
-_OFFICIAL_SETTING = re.compile(
-    r"office|police|interview|exam|test|court|embass|офіс|поліц|співбесід|іспит|суд|посольств|"
-    r"офис|полиц|собеседован|экзамен|посольств",
-    re.IGNORECASE,
-)
-
-
-def asks_for_language(text: str) -> bool:
-    """True when a message asks the assistant to use a language (a button, one word, or a request).
-
-    "Can I speak English at the office?" names a language but asks about the office, not the assistant.
-    """
-    if not text or len(text.split()) <= 3:
-        return True
-    return bool(_LANGUAGE_REQUEST.search(text)) and not _OFFICIAL_SETTING.search(text)
 
 
 def language_choice(text: str, entities: Sequence[Mapping[str, Any]], slots: Mapping[str, Any]) -> Reply:
@@ -187,6 +160,7 @@ def answer_question(
     buttons and a person to ask.
     """
     kb = kb or get_knowledge_base()
+    on = on or today()
     language = conversation_language(text, slots)
     intent_aspect = aspect_of_intent(intent)
     aspect = intent_aspect or slots.get("aspect") or "overview"
@@ -208,7 +182,7 @@ def answer_question(
     named = subject.id if subject is not None and subject.kind == "procedure" else None
     # A button's entity has no confidence: the person chose exactly that; no search on top.
     pressed = any(e.get("confidence") is None for e in entities if e.get("entity") in ("procedure", "topic", "office"))
-    asked = _without_names(text, entities)
+    asked = without_names(text, entities)
     # "and in Košice?" asks where, about what was discussed: no question entry is looked up.
     city_only = bool(named_city(text)) and len(analyse(asked)) <= FOLLOW_UP_WORDS // 2
     if text and not pressed and not city_only:
@@ -218,7 +192,7 @@ def answer_question(
             question = found.question
             new_slots["procedure"] = question.procedure or slots.get("procedure")
             new_slots["aspect"] = question.aspect.value if question.aspect else aspect
-            return reply(render_question(kb, question, language, on or today()))
+            return reply(render_question(kb, question, language, on))
     if subject is not None and subject.kind in ("topic", "choice"):
         choices = kb.topics[subject.id].procedures if subject.kind == "topic" else list(subject.choices)
         chosen = choice_made(kb, choices, asked)
@@ -256,15 +230,15 @@ def answer_question(
         answer.buttons.append(Button(say("button.human", language), "/ask_human"))
         return reply(answer)
     new_slots["procedure"] = procedure_id
-    if named_city(text) and intent_aspect is None and aspect not in ("where", "contacts"):
+    city = named_city(text)
+    if city and intent_aspect is None and aspect not in ("where", "contacts"):
         aspect = new_slots["aspect"] = "where"  # "and in Košice?"
     leading = direct_facts(kb, asked, procedure_id) if text and not pressed else []
     proc = kb.procedures[procedure_id]
-    if leading and (intent_aspect is None or not aspect_body_inherited(kb, proc, aspect, language, today())[0]):
+    if leading and (intent_aspect is None or not aspect_body_inherited(kb, proc, aspect, language, on)[0]):
         # No aspect asked, or the sources say nothing about the one asked: the matching facts decide.
         aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
-    answer = render_aspect(kb, procedure_id, aspect, language, on or today())
-    city = named_city(text)
+    answer = render_aspect(kb, procedure_id, aspect, language, on)
     if city and aspect in ("where", "contacts"):
         # "and in Košice?": the branches there lead the list.
         offices = list(proc.where_to_apply) + (list(HUMAN_HELP_OFFICES) if aspect == "contacts" else [])
@@ -281,7 +255,7 @@ def answer_question(
         # sources do say about the procedure, and whom to ask.
         head, *rest = answer.text.split("\n")
         contacts = say("human", language, contacts=human_contacts(kb, language, text))
-        note = say("not_covered", language, title=kb.procedures[procedure_id].title.get(language))
+        note = say("not_covered", language, title=proc.title.get(language))
         answer.text = "\n".join([head, note, *rest, contacts])
         answer.data["uncovered"] = True
     return reply(answer)
@@ -313,64 +287,8 @@ def _answer_parts(
     return Reply(_with_disclaimer(answers[:MAX_PARTS], merged, language), merged)
 
 
-_SENTENCE = re.compile(r"[^.?!]+[?!.]*")
-#: Words that start a question in the three languages (a clause after ", and" that starts with one
-#: is a second question: "how long does it take, and what must she do after arriving?").
-_QUESTION_START = re.compile(
-    r"^(how|what|when|where|who|which|why|do|does|did|can|could|is|are|will|must|should|"
-    r"як|що|коли|де|хто|який|яка|які|чому|чи|скільки|треба|потрібно|можна|"
-    r"как|что|когда|где|кто|какой|какая|какие|почему|сколько|нужно|надо|можно|ли)\b",
-    re.IGNORECASE,
-)
-_AND = re.compile(r",?\s+(?:and also|and|also|а також|і|та|а ещё|а еще|и)\s+", re.IGNORECASE)
-#: At most this many questions of one message are answered (the rest would be a wall of text).
-MAX_PARTS = 2
-
-
-def question_parts(text: str) -> List[str]:
-    """Splits a message that asks several things into one text per question, each with the situation.
-
-    "My wife applied for family reunion. How long does it take, and what must she do on arrival?"
-    gives "My wife applied for family reunion. How long does it take?" and "My wife applied for
-    family reunion. What must she do on arrival?". A message with one question gives ``[]``.
-    """
-    sentences = [m.group().strip() for m in _SENTENCE.finditer(text) if m.group().strip()]
-    context = [s for s in sentences if not s.endswith("?")]
-    questions: List[str] = []
-    for sentence in (s for s in sentences if s.endswith("?")):
-        clauses = _AND.split(sentence.rstrip("?"))
-        if len(clauses) > 1 and all(_QUESTION_START.match(c.strip()) for c in clauses[1:]):
-            questions += [c.strip() + "?" for c in clauses]
-        else:
-            questions.append(sentence)
-    if len(questions) < 2:
-        return []
-    situation = " ".join(context)
-    return [f"{situation} {q}".strip() for q in questions]
-
-
-def inferred_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
-    """Returns the procedure a message describes without naming it, when one clearly stands out.
-
-    The message is ranked against each procedure's whole text (:func:`procedure_index`); the best
-    counts only when it shares enough of the message's words and clearly beats the second.
-    """
-    hits = procedure_index(kb).search(analyse(text), limit=2)
-    if not hits:
-        return None
-    best = hits[0]
-    second = hits[1].score if len(hits) > 1 else 0.0
-    clear = best.coverage >= INFER_COVERAGE and best.matched >= INFER_WORDS and best.score >= INFER_MARGIN * second
-    return best.fact.procedure if clear else None
-
-
 #: The procedure for moving from temporary protection to temporary residence (the 2026 amendment).
 TRANSITION = "temporary_protection_transition"
-#: How a message says it has temporary protection: the words and abbreviations people use.
-_PROTECTION_WORDS = re.compile(
-    r"захист|защит|protection|refuge|\bTP\b|\bТЗ\b|útočisk|utocisk|уточіськ|уточиськ|odídenec|odidenec|переміщен|перемещен",
-    re.IGNORECASE,
-)
 
 
 def transition_instead(
@@ -389,56 +307,17 @@ def transition_instead(
         p.id in ("temporary_residence", TRANSITION) or p.part_of == "temporary_residence" for p in candidates
     )
     named_protection = any(e.get("value") in ("temporary_protection", TRANSITION) for e in entities)
-    if residence and (named_protection or _PROTECTION_WORDS.search(text or "")):
+    # Temporary protection read by its own names in the knowledge base (also when another name won).
+    if residence and (
+        named_protection or any(m.id == "temporary_protection" for m in search_index(kb).match(text, 12))
+    ):
         return Subject("procedure", TRANSITION)
     return subject
 
 
-def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:
-    """Returns the one procedure of ``procedure_ids`` the message's own words point to, or None.
-
-    Each procedure is read by its button label, title and aliases in all languages; words every
-    candidate shares do not count. Only a single clear winner is returned.
-    """
-    words = set(analyse(text))
-    if not words:
-        return None
-    vocabularies = {}
-    for proc_id in procedure_ids:
-        proc = kb.procedures[proc_id]
-        names = [getattr(proc.title, lang) for lang in ("en", "uk", "ru")] + [n for _, n in proc.aliases.all()]
-        if proc.choice_label:
-            names += [getattr(proc.choice_label, lang) for lang in ("en", "uk", "ru")]
-        vocabularies[proc_id] = set(analyse(" ".join(names)))
-    shared = set.intersection(*vocabularies.values()) if vocabularies else set()
-    scores = {p: len((vocab - shared) & words) for p, vocab in vocabularies.items()}
-    best = max(scores.values(), default=0)
-    winners = [p for p, score in scores.items() if score == best]
-    return winners[0] if best > 0 and len(winners) == 1 else None
-
-
 def asked_part(text: str, kb: KnowledgeBase) -> str:
     """Returns what a message asks about the things it names (the message without their names)."""
-    return _without_names(text, recognise(text, kb))
-
-
-def _without_names(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
-    """Returns ``text`` without the words that named procedures, topics or offices: what is asked about them.
-
-    "do I have to come in person for family reunion" asks "come in person" about family reunion;
-    a question entry or a statement must match that part, not merely the name.
-    """
-    spans = sorted(
-        (e["start"], e["end"])
-        for e in entities
-        if e.get("entity") in ("procedure", "topic", "office") and isinstance(e.get("start"), int) and e.get("end")
-    )
-    kept, position = [], 0
-    for start, end in spans:
-        kept.append(text[position:start] if start > position else "")
-        position = max(position, end)
-    kept.append(text[position:])
-    return " ".join(kept)
+    return without_names(text, recognise(text, kb))
 
 
 @dataclass(frozen=True)
@@ -476,16 +355,22 @@ def decide_subject(entities: Sequence[Mapping[str, Any]], kb: KnowledgeBase) -> 
     return None
 
 
-def direct_answer(text: str, entities: Sequence[Mapping[str, Any]], language: str) -> Optional[Answer]:
-    """Returns a question entry's answer to ``text``, or None when no entry answers it."""
-    kb = get_knowledge_base()
+def question_for(text: str, entities: Sequence[Mapping[str, Any]], kb: KnowledgeBase) -> Optional[Question]:
+    """Returns the question entry that answers a typed message on its own (no conversation), or None."""
     entities = list(entities) or recognise(text, kb)
     named = decide_subject(entities, kb)
     procedure = named.id if named is not None and named.kind == "procedure" else None
     found = best_question(
-        kb, _without_names(text, entities), procedure, None, strict=procedure is not None, full_text=text
+        kb, without_names(text, entities), procedure, None, strict=procedure is not None, full_text=text
     )
-    return render_question(kb, found.question, language, today()) if found is not None and found.question else None
+    return found.question if found is not None else None
+
+
+def direct_answer(text: str, entities: Sequence[Mapping[str, Any]], language: str) -> Optional[Answer]:
+    """Returns a question entry's answer to ``text``, or None when no entry answers it."""
+    kb = get_knowledge_base()
+    question = question_for(text, entities, kb)
+    return render_question(kb, question, language, today()) if question is not None else None
 
 
 def names_knowledge(text: str, entities: Sequence[Mapping[str, Any]], kb: Optional[KnowledgeBase] = None) -> bool:
@@ -496,9 +381,7 @@ def names_knowledge(text: str, entities: Sequence[Mapping[str, Any]], kb: Option
     entities = entities or recognise(text, kb)
     if any(e.get("entity") in ("procedure", "topic", "office") for e in entities):
         return True
-    if best_question(kb, _without_names(text, entities), None, None) is not None:
-        return True
-    return inferred_procedure(kb, text) is not None
+    return question_for(text, entities, kb) is not None or inferred_procedure(kb, text) is not None
 
 
 def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:

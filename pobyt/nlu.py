@@ -83,11 +83,11 @@ def informational_intent(
     intent of the ranking (else ``ask_overview``) replaces the check's intent, and the reply offers
     the check as a button. A short "can I bring my wife to Slovakia" still starts the check.
     """
-    from pobyt.conversation import aspect_of_intent, direct_answer
+    from pobyt.conversation import aspect_of_intent, question_for
 
     if intent.get("name") not in CHECK_START_INTENTS or not text or text.startswith("/"):
         return None
-    if len(text.split()) < LONG_MESSAGE_WORDS and direct_answer(text, entities, "en") is None:
+    if len(text.split()) < LONG_MESSAGE_WORDS and question_for(text, entities, get_knowledge_base()) is None:
         return None
     aspect = next((i for i in ranking if aspect_of_intent(i.get("name"))), None)
     return {"name": aspect["name"] if aspect else "ask_overview", "confidence": intent.get("confidence")}

@@ -9,6 +9,7 @@ import yaml
 from pobyt import conversation
 from pobyt.checks import get_check
 from pobyt.checks.parsing import answers_in_message
+from pobyt.engine.reading import asks_for_language, question_parts
 from pobyt.importer import MAX_PER_INTENT, question_examples
 from pobyt.kb.source_coverage import check_source_coverage, source_paragraphs
 from pobyt.nlu import informational_intent
@@ -71,7 +72,7 @@ def test_the_importer_teaches_aspect_intents_from_question_entries_within_a_cap(
     ],
 )
 def test_a_message_with_several_questions_is_split_with_its_situation(text, parts):
-    assert conversation.question_parts(text) == parts
+    assert question_parts(text) == parts
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_an_explicit_short_check_request_still_starts_the_check():
     ],
 )
 def test_a_language_named_in_a_question_is_not_a_request_to_switch(text, asks):
-    assert conversation.asks_for_language(text) is asks
+    assert asks_for_language(text) is asks
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,139 @@
+"""Reading a message: what it asks besides the names it gives, its questions, the procedure it describes.
+
+Pure functions of the text and the knowledge base; :mod:`pobyt.conversation` decides with them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, List, Mapping, Optional, Sequence
+
+from pobyt.engine.retrieval import analyse, procedure_index
+from pobyt.kb.models import KnowledgeBase
+
+#: A procedure described without its name is taken when it shares this share of the message's words...
+INFER_COVERAGE = 0.5
+#: ...at least this many different words...
+INFER_WORDS = 3
+#: ...and scores this many times the second best.
+INFER_MARGIN = 1.5
+
+
+def inferred_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
+    """Returns the procedure a message describes without naming it, when one clearly stands out.
+
+    The message is ranked against each procedure's whole text (:func:`procedure_index`); the best
+    counts only when it shares enough of the message's words and clearly beats the second.
+    """
+    hits = procedure_index(kb).search(analyse(text), limit=2)
+    if not hits:
+        return None
+    best = hits[0]
+    second = hits[1].score if len(hits) > 1 else 0.0
+    clear = best.coverage >= INFER_COVERAGE and best.matched >= INFER_WORDS and best.score >= INFER_MARGIN * second
+    return best.fact.procedure if clear else None
+
+
+def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:
+    """Returns the one procedure of ``procedure_ids`` the message's own words point to, or None.
+
+    Each procedure is read by its button label, title and aliases in all languages; words every
+    candidate shares do not count. Only a single clear winner is returned.
+    """
+    words = set(analyse(text))
+    if not words:
+        return None
+    vocabularies = {}
+    for proc_id in procedure_ids:
+        proc = kb.procedures[proc_id]
+        names = [getattr(proc.title, lang) for lang in ("en", "uk", "ru")] + [n for _, n in proc.aliases.all()]
+        if proc.choice_label:
+            names += [getattr(proc.choice_label, lang) for lang in ("en", "uk", "ru")]
+        vocabularies[proc_id] = set(analyse(" ".join(names)))
+    shared = set.intersection(*vocabularies.values()) if vocabularies else set()
+    scores = {p: len((vocab - shared) & words) for p, vocab in vocabularies.items()}
+    best = max(scores.values(), default=0)
+    winners = [p for p, score in scores.items() if score == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def without_names(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
+    """Returns ``text`` without the words that named procedures, topics or offices: what is asked about them.
+
+    "do I have to come in person for family reunion" asks "come in person" about family reunion;
+    a question entry or a statement must match that part, not merely the name.
+    """
+    spans = sorted(
+        (e["start"], e["end"])
+        for e in entities
+        if e.get("entity") in ("procedure", "topic", "office") and isinstance(e.get("start"), int) and e.get("end")
+    )
+    kept, position = [], 0
+    for start, end in spans:
+        kept.append(text[position:start] if start > position else "")
+        position = max(position, end)
+    kept.append(text[position:])
+    return " ".join(kept)
+
+
+_SENTENCE = re.compile(r"[^.?!]+[?!.]*")
+#: Words that start a question in the three languages (a clause after ", and" that starts with one
+#: is a second question: "how long does it take, and what must she do after arriving?").
+_QUESTION_START = re.compile(
+    r"^(how|what|when|where|who|which|why|do|does|did|can|could|is|are|will|must|should|"
+    r"як|що|коли|де|хто|який|яка|які|чому|чи|скільки|треба|потрібно|можна|"
+    r"как|что|когда|где|кто|какой|какая|какие|почему|сколько|нужно|надо|можно|ли)\b",
+    re.IGNORECASE,
+)
+_AND = re.compile(r",?\s+(?:and also|and|also|а також|і|та|а ещё|а еще|и)\s+", re.IGNORECASE)
+#: At most this many questions of one message are answered (the rest would be a wall of text).
+MAX_PARTS = 2
+
+
+def question_parts(text: str) -> List[str]:
+    """Splits a message that asks several things into one text per question, each with the situation.
+
+    "My wife applied for family reunion. How long does it take, and what must she do on arrival?"
+    gives "My wife applied for family reunion. How long does it take?" and "My wife applied for
+    family reunion. What must she do on arrival?". A message with one question gives ``[]``.
+    """
+    sentences = [m.group().strip() for m in _SENTENCE.finditer(text) if m.group().strip()]
+    context = [s for s in sentences if not s.endswith("?")]
+    questions: List[str] = []
+    for sentence in (s for s in sentences if s.endswith("?")):
+        clauses = _AND.split(sentence.rstrip("?"))
+        if len(clauses) > 1 and all(_QUESTION_START.match(c.strip()) for c in clauses[1:]):
+            questions += [c.strip() + "?" for c in clauses]
+        else:
+            questions.append(sentence)
+    if len(questions) < 2:
+        return []
+    situation = " ".join(context)
+    return [f"{situation} {q}".strip() for q in questions]
+
+
+#: Words of a request to change the language ("speak", "відповідай", "по-русски"...), as stems.
+_LANGUAGE_REQUEST = re.compile(
+    r"speak|talk|write|answer|reply|respond|switch|change|language|english|"
+    r"говор|розмовл|пиш|відповід|переклад|перейд|перейт|мов[аиоуі]|"
+    r"разговар|отвеча|ответ|перевед|язык|по-|^\W*\w+\W*$",
+    re.IGNORECASE,
+)
+
+
+#: Places where a language is spoken with officials: a question about them is not a request to the assistant.
+_OFFICIAL_SETTING = re.compile(
+    r"office|police|interview|exam|test|court|embass|офіс|поліц|співбесід|іспит|суд|посольств|"
+    r"офис|полиц|собеседован|экзамен|посольств",
+    re.IGNORECASE,
+)
+
+
+def asks_for_language(text: str) -> bool:
+    """True when a message asks the assistant to use a language (a button, one word, or a request).
+
+    "Can I speak English at the office?" names a language but asks about the office, not the assistant.
+    """
+    if not text or len(text.split()) <= 3:
+        return True
+    return bool(_LANGUAGE_REQUEST.search(text)) and not _OFFICIAL_SETTING.search(text)
