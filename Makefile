@@ -36,6 +36,7 @@ venv: $(VENV)/.installed
 
 $(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
 	$(RASA) train --fixed-model-name pobyt --out models --quiet
+	$(PY) -m pobyt.engine.router
 	@touch $@
 
 train: $(MODEL)

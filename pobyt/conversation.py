@@ -29,12 +29,23 @@ from pobyt.checks.text import say as check_say
 from pobyt.engine.reading import (
     MAX_PARTS,
     choice_made,
+    described_procedure,
     inferred_procedure,
     question_parts,
+    routed_procedures,
     without_names,
 )
-from pobyt.engine.respond import aspect_of_facts, best_question, direct_facts, lead_lines, render_question, uncovered
-from pobyt.engine.retrieval import analyse, procedure_index
+from pobyt.engine.respond import (
+    LEAD_SURE,
+    aspect_of_facts,
+    best_question,
+    direct_facts,
+    fact_lines,
+    leading_facts,
+    render_question,
+    uncovered,
+)
+from pobyt.engine.retrieval import analyse, fact_index
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.kb.models import Category, KnowledgeBase, Question
 from pobyt.language import choose_language
@@ -205,6 +216,7 @@ def answer_question(
         new_slots["office"] = subject.id
         return reply(render_office(kb, subject.id, language))
     procedure_id = subject.id if subject is not None else None
+    described = False
     if procedure_id is None and text and not pressed:
         # Nothing named: a follow-up about the procedure discussed before ("and for my child?"),
         # or a situation described without any name ("my company in Poland sends me here").
@@ -212,7 +224,8 @@ def answer_question(
         if previous and (len(analyse(asked)) <= FOLLOW_UP_WORDS or direct_facts(kb, asked, previous)):
             procedure_id = previous
         else:
-            procedure_id = inferred_procedure(kb, text)
+            procedure_id = described_procedure(kb, text)
+            described = procedure_id is not None
     elif procedure_id is None:
         procedure_id = slots.get("procedure")
     if procedure_id not in kb.procedures:
@@ -233,11 +246,14 @@ def answer_question(
     city = named_city(text)
     if city and intent_aspect is None and aspect not in ("where", "contacts"):
         aspect = new_slots["aspect"] = "where"  # "and in Košice?"
-    leading = direct_facts(kb, asked, procedure_id) if text and not pressed else []
+    hits = leading_facts(kb, asked, procedure_id) if text and not pressed else []
+    leading = [h.fact for h in hits]
     proc = kb.procedures[procedure_id]
     if leading and (intent_aspect is None or not aspect_body_inherited(kb, proc, aspect, language, on)[0]):
         # No aspect asked, or the sources say nothing about the one asked: the matching facts decide.
         aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
+        if not aspect_body_inherited(kb, proc, aspect, language, on)[0]:
+            aspect = new_slots["aspect"] = "overview"
     answer = render_aspect(kb, procedure_id, aspect, language, on)
     if city and aspect in ("where", "contacts"):
         # "and in Košice?": the branches there lead the list.
@@ -246,18 +262,32 @@ def answer_question(
         if branches:
             head, *rest = answer.text.split("\n")
             answer.text = "\n".join([head, *branches, *rest])
-    if leading and any(f.aspect != aspect for f in leading):
+    # The facts that answer lead, unless the aspect's block already states them.
+    shown = [f for f in leading if f.kind == "question" or f.aspect != aspect]
+    # Only a message that asks something besides the names it gives can be answered weakly.
+    asks = bool(text) and not pressed and bool(fact_index(kb).known(analyse(asked)))
+    weak = asks and (not hits or hits[0].coverage < LEAD_SURE)
+    unsure = weak and uncovered(kb, asked, procedure_id)
+    if shown or weak:
         head, *rest = answer.text.split("\n")
-        answer.text = "\n".join([head, *lead_lines(leading, language), *rest])
-        answer.data["facts"] = [f.id for f in leading]
-    elif text and not pressed and not leading and uncovered(kb, asked, procedure_id):
-        # The point asked is in none of the procedure's statements: say so first, then what the
-        # sources do say about the procedure, and whom to ask.
-        head, *rest = answer.text.split("\n")
-        contacts = say("human", language, contacts=human_contacts(kb, language, text))
-        note = say("not_covered", language, title=proc.title.get(language))
-        answer.text = "\n".join([head, note, *rest, contacts])
-        answer.data["uncovered"] = True
+        lines = [head]
+        if weak:
+            # Most of what is asked is in none of the procedure's statements, or the best of them
+            # shares little with it: say so first, then what comes closest, and whom to ask.
+            lines.append(say("not_covered" if unsure else "not_sure", language, title=proc.title.get(language)))
+            answer.data["uncovered"] = unsure
+        lines += fact_lines(kb, shown, language) + rest
+        if weak:
+            lines.append(say("human", language, contacts=human_contacts(kb, language, text)))
+        answer.text = "\n".join(lines)
+        answer.data["facts"] = [f.id for f in shown]
+    if described:
+        # Read from a description, not a name: the next likeliest procedures are one tap away.
+        others = [p for p in suggestions(kb, text) if p != procedure_id][:2]
+        position = max(len(answer.buttons) - 1, 0)
+        answer.buttons[position:position] = [
+            Button(kb.procedures[p].title.get(language), aspect_payload("overview", p)) for p in others
+        ]
     return reply(answer)
 
 
@@ -422,7 +452,7 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
 def suggestions(kb: KnowledgeBase, text: str, limit: int = 3) -> List[str]:
     """Returns up to ``limit`` procedures a message may be about: named ones first, then by its words."""
     found = [m.id for m in search_index(kb).match(text) if m.kind == "procedure"]
-    found += [h.fact.id for h in procedure_index(kb).search(analyse(text), limit=limit) if h.matched >= 2]
+    found += [route.procedure for route in routed_procedures(kb, text, limit)]
     return list(dict.fromkeys(found))[:limit]
 
 

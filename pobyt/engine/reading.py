@@ -9,6 +9,7 @@ import re
 from typing import Any, List, Mapping, Optional, Sequence
 
 from pobyt.engine.retrieval import analyse, procedure_index
+from pobyt.engine.router import Route, procedure_router
 from pobyt.kb.models import KnowledgeBase
 
 #: A procedure described without its name is taken when it shares this share of the message's words...
@@ -32,6 +33,40 @@ def inferred_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
     second = hits[1].score if len(hits) > 1 else 0.0
     clear = best.coverage >= INFER_COVERAGE and best.matched >= INFER_WORDS and best.score >= INFER_MARGIN * second
     return best.fact.procedure if clear else None
+
+
+#: The router's best procedure answers a message that names none when its score reaches this...
+ROUTE_SCORE = -0.3
+#: ...and when the message has at least this many informative words (not "ok", "thanks a lot").
+ROUTE_WORDS = 2
+
+
+#: A procedure the router ranks at least this high is worth offering as a button.
+SUGGEST_SCORE = -0.6
+
+
+def routed_procedures(kb: KnowledgeBase, text: str, limit: int = 3, floor: float = SUGGEST_SCORE) -> List[Route]:
+    """Returns the procedures the learned router (:mod:`pobyt.engine.router`) ranks best for ``text``.
+
+    Only those scoring at least ``floor``; none for a message with too few informative words.
+    """
+    if len(set(analyse(text))) < ROUTE_WORDS:
+        return []
+    return [route for route in procedure_router(kb).rank(text, limit) if route.score >= floor]
+
+
+def described_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
+    """Returns the procedure a message describes without naming it: the keyword match, else the router's.
+
+    "my company in Poland is sending me to Bratislava for four months" names nothing; the router,
+    trained on how the knowledge base and people write about each procedure, reads it as a posted
+    worker's case.
+    """
+    inferred = inferred_procedure(kb, text)
+    if inferred is not None:
+        return inferred
+    routes = routed_procedures(kb, text, 1, floor=ROUTE_SCORE)
+    return routes[0].procedure if routes else None
 
 
 def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:

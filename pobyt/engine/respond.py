@@ -183,6 +183,42 @@ def direct_facts(kb: KnowledgeBase, text: str, procedure_id: str) -> List[Fact]:
     return chosen[:MAX_DIRECT_FACTS]
 
 
+#: Once the procedure is known, its statements and question entries are ranked against what is asked,
+#: and the best lead the reply if they share at least this share of the asked words' weight (one
+#: informative word of a long message): ranking within one procedure is far more reliable than
+#: across the whole knowledge base, where :data:`FACT_THRESHOLD` and :data:`QUESTION_THRESHOLD` apply.
+LEAD_FLOOR = 0.05
+#: Below this coverage the best leading fact is only related: the reply says so and names a person.
+LEAD_SURE = 0.3
+
+
+def leading_facts(kb: KnowledgeBase, text: str, procedure_id: str, limit: int = MAX_DIRECT_FACTS) -> List[Hit]:
+    """Returns the procedure's statements and question entries that best answer ``text``, best first.
+
+    Its own and its general procedure's (``part_of``); ``text`` is the message without the names it
+    gives. "I overstayed by 10 days, what happens at the border?" about irregular stay leads with the
+    fines and the entry ban, whatever aspect the intent guessed.
+    """
+    words = analyse(text)
+    if not words:
+        return []
+    proc = kb.procedures[procedure_id]
+    scope = [procedure_id, proc.part_of] if proc.part_of else [procedure_id]
+    hits = fact_index(kb).search(words, limit=limit, procedures=scope)
+    return [h for h in hits if h.coverage >= LEAD_FLOOR]
+
+
+def fact_lines(kb: KnowledgeBase, facts: Sequence[Fact], language: str) -> List[str]:
+    """Returns the lines that state ``facts``: a bullet each, and a question entry's review warnings."""
+    lines: List[str] = []
+    for fact in facts:
+        lines.append(BULLET + fact.text(language))
+        question = kb.questions.get(fact.id.split(":", 1)[1]) if fact.kind == "question" else None
+        if question is not None:
+            lines += review_lines(question.review, kb, language)
+    return list(dict.fromkeys(lines))
+
+
 def render_question(kb: KnowledgeBase, question: Question, language: str, today: Optional[dt.date] = None) -> Answer:
     """Answers with a question entry: the answer, warnings, source and date, and next-question buttons."""
     lines = [question.answer.get(language)]
@@ -209,11 +245,6 @@ def render_question(kb: KnowledgeBase, question: Question, language: str, today:
         "sources": list(dict.fromkeys(ref.source for ref in question.sources)),
     }
     return Answer("\n".join(lines), buttons, data)
-
-
-def lead_lines(facts: Sequence[Fact], language: str) -> List[str]:
-    """Returns the direct-answer lines for ``facts``, each as a bullet."""
-    return [BULLET + fact.text(language) for fact in facts]
 
 
 def aspect_of_facts(facts: Sequence[Fact]) -> Optional[str]:

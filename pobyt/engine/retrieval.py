@@ -84,6 +84,10 @@ class FactIndex:
         """Returns how informative ``word`` is (inverse document frequency)."""
         return self._idf.get(word, self._unknown_idf)
 
+    def known(self, words: Sequence[str]) -> List[str]:
+        """Returns the words of ``words`` that some fact contains."""
+        return [w for w in words if w in self._idf]
+
     def vocabulary(self, position: int) -> frozenset:
         """Returns the words of the fact at ``position``."""
         return self._tokens[position]

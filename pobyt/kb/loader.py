@@ -10,7 +10,17 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pobyt.kb.models import DocumentType, GlossaryTerm, KnowledgeBase, Office, Procedure, Question, Source, Topic
+from pobyt.kb.models import (
+    DocumentType,
+    GlossaryTerm,
+    KnowledgeBase,
+    Office,
+    Procedure,
+    Question,
+    Situation,
+    Source,
+    Topic,
+)
 from pobyt.kb.problems import Problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -160,11 +170,25 @@ def load_with_problems(knowledge_dir: Optional[Path] = None) -> Tuple[Optional[K
             if parsed is not None:
                 add("questions", parsed, rel(path), f"questions[{index}]")
 
+    # Situation messages (router training examples): one file per procedure under situations/.
+    situations: List[Situation] = []
+    for path in sorted((root / "situations").glob("*.yml")):
+        data, read_problems = _read_yaml(path, root)
+        problems += read_problems
+        if not read_problems:
+            parsed, parse_problems = _parse(Situation, data, rel(path), "")
+            problems += parse_problems
+            if parsed is not None:
+                if parsed.procedure not in items["procedures"]:
+                    problems.append(Problem(rel(path), "procedure", f"unknown procedure '{parsed.procedure}'"))
+                situations.append(parsed)
+
     if not items["procedures"] or not items["sources"]:
         return None, problems
     kb = KnowledgeBase(
         procedures=items["procedures"],
         questions=items["questions"],
+        situations=situations,
         topics=items["topics"],
         glossary=items["terms"],
         offices=items["offices"],

@@ -310,11 +310,36 @@ class Question(StrictModel):
     related: List[str] = Field(default_factory=list, description="procedure ids offered as next questions")
 
 
+class SituationMessage(StrictModel):
+    """One message as a person writes it, and the aspect it mainly asks about."""
+
+    text: str = Field(..., min_length=1)
+    aspect: Optional[Aspect] = None
+
+
+class Situation(StrictModel):
+    """How people write about one procedure, often without naming it: examples for the router.
+
+    Not facts and never shown: :mod:`pobyt.engine.router` learns from them which procedure a
+    message describes ("my company in Poland sends me to Bratislava for four months").
+    """
+
+    procedure: str
+    messages: Dict[str, List[SituationMessage]] = Field(default_factory=dict, description="language -> messages")
+
+    def texts(self) -> Iterator[Tuple[str, str]]:
+        """Yields ``(language, text)`` for every message."""
+        for language, messages in self.messages.items():
+            for message in messages:
+                yield language, message.text
+
+
 class KnowledgeBase(StrictModel):
     """The whole knowledge base, indexed by id."""
 
     procedures: Dict[str, Procedure]
     questions: Dict[str, Question] = Field(default_factory=dict)
+    situations: List[Situation] = Field(default_factory=list)
     topics: Dict[str, Topic] = Field(default_factory=dict)
     glossary: Dict[str, GlossaryTerm] = Field(default_factory=dict)
     offices: Dict[str, Office]
