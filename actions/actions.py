@@ -36,6 +36,8 @@ def latest_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+#: A message of this many words read as a check's answer outside a check is a question, not a menu request.
+NOT_A_MENU_REQUEST_WORDS = 4
 #: A message of this many words classified as small talk is a question nothing in the knowledge base names.
 LONG_SMALL_TALK_WORDS = 8
 
@@ -54,11 +56,22 @@ def answer_instead(tracker: Tracker) -> Optional[conversation.Reply]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         # Feedback is often long ("the fee you gave is wrong..."): only a question mark makes it a question.
         asks = "?" in text if intent == "feedback" else len(text.split()) >= LONG_SMALL_TALK_WORDS
-        # A long message is never just "thanks" or "yes": say honestly that it is not understood.
-        return fallback_reply(tracker) if asks else None
+        if not asks:
+            return None
+        # A long message is never just "thanks" or "yes": it is answered when it describes a procedure
+        # ("the address on my card is wrong because I moved, am I in trouble?"), else it is honestly
+        # not understood.
+        described = conversation.described_procedure(conversation.get_knowledge_base(), text)
+        return answer_as_question(tracker) if described is not None else fallback_reply(tracker)
+    return answer_as_question(tracker)
+
+
+def answer_as_question(tracker: Tracker) -> conversation.Reply:
+    """Answers the latest message as a question, the best aspect intent of the ranking saying what is asked."""
     ranking = tracker.latest_message.get("intent_ranking") or []
     aspect_intent = next((i.get("name") for i in ranking if conversation.aspect_of_intent(i.get("name"))), None)
-    return conversation.answer_question(text, aspect_intent, entities, current_slots(tracker))
+    entities = tracker.latest_message.get("entities") or []
+    return conversation.answer_question(latest_text(tracker), aspect_intent, entities, current_slots(tracker))
 
 
 def fallback_reply(tracker: Tracker) -> conversation.Reply:
@@ -177,7 +190,15 @@ class ActionHelp(LanguageAwareAction):
         return "action_help"
 
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
-        """Returns the menu."""
+        """Returns the menu; a question read as a check's answer outside a check is not understood instead.
+
+        "пенсійний вік в словаччині для жінок" can look like an answer to a check's question; the menu
+        would ignore it, so the reply says it is not understood and names a person.
+        """
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = latest_text(tracker)
+        if intent != "help" and len(text.split()) >= NOT_A_MENU_REQUEST_WORDS:
+            return [conversation.fallback(text, language)]
         return [conversation.menu(language)]
 
 
@@ -256,16 +277,26 @@ class ActionFeedback(LanguageAwareAction):
         return [answer]
 
 
-class ActionFallback(LanguageAwareAction):
-    """Answers a message that was not understood."""
+class ActionFallback(ReplyAction):
+    """Answers a message the intent classifier was unsure of."""
 
     def name(self) -> str:
         """Returns the action's name."""
         return "action_fallback"
 
-    def replies(self, language: str, tracker: Tracker) -> List[Answer]:
-        """Returns the best knowledge-base matches or the human contacts."""
-        return [conversation.fallback(latest_text(tracker), language)]
+    def reply(self, tracker: Tracker) -> conversation.Reply:
+        """Answers it as a question when it names or describes a procedure, else offers the best matches.
+
+        "The address on my card is wrong because I moved six months ago, am I in trouble?" names
+        nothing and matches no intent well, but describes a change of address: it is answered.
+        """
+        text = latest_text(tracker)
+        entities = tracker.latest_message.get("entities") or []
+        if conversation.names_knowledge(text, entities) or (
+            text and conversation.described_procedure(conversation.get_knowledge_base(), text) is not None
+        ):
+            return answer_as_question(tracker)
+        return fallback_reply(tracker)
 
 
 class ActionChooseLanguage(ReplyAction):

@@ -153,6 +153,10 @@ def _with_disclaimer(answers: List[Answer], slots: Dict[str, Any], language: str
     return [Answer(say("disclaimer", language), data={"language": language}), *answers]
 
 
+#: A message with no procedure and at most this many informative words is asked which procedure it means.
+WHICH_PROCEDURE_WORDS = 2
+
+
 def answer_question(
     text: str,
     intent: Optional[str],
@@ -234,8 +238,14 @@ def answer_question(
         choices = suggested or common
         if not choices:
             return reply(fallback(text, language, kb))
-        if not suggested:
+        if not suggested and len(analyse(text)) <= WHICH_PROCEDURE_WORDS:
+            # "how much does it cost?": a genuine question back, the common procedures as buttons.
             answer = render_choice(kb, choices, say("which_procedure", language), aspect, language)
+        elif not suggested:
+            # "how much pension will I get after 10 years of work?": nothing in the sources matches;
+            # say so and name a person, with the common procedures in case it is about one of them.
+            contacts = say("human", language, contacts=human_contacts(kb, language, text))
+            answer = render_choice(kb, choices, f"{say('not_found_at_all', language)}\n{contacts}", aspect, language)
         else:
             # Not sure what is asked: say so, offer the likeliest procedures, and name a person.
             contacts = say("human", language, contacts=human_contacts(kb, language, text))

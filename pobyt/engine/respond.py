@@ -17,6 +17,7 @@ from pobyt.answers import (
     Answer,
     Button,
     aspect_payload,
+    human_contacts,
     review_lines,
     source_line,
     validity_lines,
@@ -215,8 +216,13 @@ def fact_lines(kb: KnowledgeBase, facts: Sequence[Fact], language: str) -> List[
         lines.append(BULLET + fact.text(language))
         question = kb.questions.get(fact.id.split(":", 1)[1]) if fact.kind == "question" else None
         if question is not None:
-            lines += review_lines(question.review, kb, language)
+            lines += review_lines(question.review, kb, language) + referral_lines(kb, question, language)
     return list(dict.fromkeys(lines))
+
+
+def referral_lines(kb: KnowledgeBase, question: Question, language: str) -> List[str]:
+    """Returns whom to ask, with contacts, when the sources do not answer the entry's point."""
+    return [say("human", language, contacts=human_contacts(kb, language))] if question.not_in_sources else []
 
 
 def render_question(kb: KnowledgeBase, question: Question, language: str, today: Optional[dt.date] = None) -> Answer:
@@ -226,7 +232,7 @@ def render_question(kb: KnowledgeBase, question: Question, language: str, today:
     if proc is not None and proc.validity and question.aspect and question.aspect.value in ("deadlines", "overview"):
         # Dates are computed against today ("that is in 87 days"), and a law's extension is dated.
         lines += validity_lines(proc, language, today or dt.date.today())[: 2 if proc.validity.note else None]
-    lines += review_lines(question.review, kb, language)
+    lines += review_lines(question.review, kb, language) + referral_lines(kb, question, language)
     lines.append(source_line(kb, question.sources, language, question.last_reviewed))
     buttons: List[Button] = []
     procedures = [p for p in dict.fromkeys([question.procedure, *question.procedures, *question.related]) if p]

@@ -304,6 +304,9 @@ class Question(StrictModel):
     question: Text
     variants: Names = Field(default_factory=Names)
     answer: Text
+    not_in_sources: bool = Field(
+        False, description="the sources do not answer the point: the answer says so, and the reply names a person"
+    )
     review: List[ReviewFlag] = Field(default_factory=list)
     sources: List[SourceRef] = Field(..., min_items=1)
     last_reviewed: dt.date
