@@ -277,7 +277,8 @@ def answer_question(
     # Only a message that asks something besides the names it gives can be answered weakly.
     asks = bool(text) and not pressed and bool(fact_index(kb).known(analyse(asked)))
     weak = asks and (not hits or hits[0].coverage < LEAD_SURE)
-    unsure = weak and uncovered(kb, asked, procedure_id)
+    # "Nothing about this" only when no statement shares a word with the question; else "not sure".
+    unsure = weak and not hits and uncovered(kb, asked, procedure_id)
     if shown or weak:
         head, *rest = answer.text.split("\n")
         lines = [head]

@@ -113,7 +113,10 @@ def load_or_train(examples: Sequence[Tuple[str, str]], folder: Optional[Path] = 
     """
     import joblib
 
-    path = (folder or cache_dir()) / f"router-{fingerprint(examples)}.joblib"
+    # Named by the procedures it knows, then by everything it learns from: a newer router of the same
+    # knowledge base replaces the older one, and another knowledge base's (the tests') is left alone.
+    family = hashlib.sha256(" ".join(sorted({label for _, label in examples})).encode("utf-8")).hexdigest()[:8]
+    path = (folder or cache_dir()) / f"router-{family}-{fingerprint(examples)}.joblib"
     if path.exists():
         try:
             return joblib.load(path)
@@ -126,7 +129,7 @@ def load_or_train(examples: Sequence[Tuple[str, str]], folder: Optional[Path] = 
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
             joblib.dump(router, handle)
         os.replace(handle.name, path)
-        for stale in path.parent.glob("router-*.joblib"):
+        for stale in path.parent.glob(f"router-{family}-*.joblib"):
             if stale != path:
                 stale.unlink(missing_ok=True)  # trained on examples the knowledge base no longer has
     except OSError:
@@ -152,4 +155,4 @@ if __name__ == "__main__":  # python -m pobyt.engine.router: train (or check) th
 
     examples = module.training_examples(get_knowledge_base())
     module.load_or_train(examples)
-    print(f"router: {len(examples)} examples, saved as router-{module.fingerprint(examples)}.joblib in {cache_dir()}")
+    print(f"router: {len(examples)} examples ({module.fingerprint(examples)}), saved in {cache_dir()}")

@@ -1,0 +1,179 @@
+"""The learned procedure router, the facts that lead a reply, and replies that never dead-end."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from actions.actions import ActionFallback, ActionHelp
+from pobyt import conversation
+from pobyt.engine import router as router_module
+from pobyt.engine.reading import described_procedure
+from pobyt.engine.respond import leading_facts
+from pobyt.engine.retrieval import analyse
+from pobyt.engine.router import ProcedureRouter, load_or_train, training_examples
+from pobyt.kb.loader import load, load_with_problems
+from pobyt.messages import say
+
+SEEN = {"disclaimer_shown": True}
+TODAY = dt.date(2026, 12, 7)
+HELPLINE = "0850 211 478"
+
+SITUATIONS = """procedure: temporary_residence_family_reunion
+messages:
+  en:
+    - {text: "my husband works in bratislava on a work permit and i want to live with him", aspect: overview}
+    - {text: "my wife is indian and has a job in kosice, can the kids and i join her", aspect: eligibility}
+  uk:
+    - {text: "чоловік працює в Словаччині, хочу переїхати до нього з дітьми", aspect: overview}
+"""
+
+
+@pytest.fixture
+def situations_kb(kb_copy: Path):
+    """The fixture knowledge base with one procedure's situation messages."""
+    (kb_copy / "situations").mkdir()
+    (kb_copy / "situations" / "temporary_residence_family_reunion.yml").write_text(SITUATIONS, encoding="utf-8")
+    return load(kb_copy)
+
+
+def test_situation_messages_are_loaded_and_checked(kb_copy: Path):
+    (kb_copy / "situations").mkdir()
+    (kb_copy / "situations" / "nothing.yml").write_text(
+        SITUATIONS.replace("temporary_residence_family_reunion", "no_such_procedure"), encoding="utf-8"
+    )
+    _, problems = load_with_problems(kb_copy)
+    assert [(p.field, p.message) for p in problems] == [("procedure", "unknown procedure 'no_such_procedure'")]
+
+
+def test_the_router_learns_from_names_statements_question_variants_and_situations(situations_kb):
+    examples = training_examples(situations_kb)
+    assert ("Temporary protection", "temporary_protection") in examples
+    assert ("can i get a job with temporary refuge", "temporary_protection") in examples
+    assert ("чоловік працює в Словаччині, хочу переїхати до нього з дітьми", "temporary_residence_family_reunion") in (
+        examples
+    )
+    assert {label for _, label in examples} == set(situations_kb.procedures)
+
+
+def test_the_router_ranks_a_described_situation_that_names_no_procedure(situations_kb):
+    ranked = ProcedureRouter(training_examples(situations_kb)).rank(
+        "my husband has a job in Nitra, can I come to live with him?"
+    )
+    assert ranked[0].procedure == "temporary_residence_family_reunion"
+    assert ranked[0].score > ranked[1].score
+
+
+def test_a_trained_router_is_saved_once_and_loaded_after(situations_kb, tmp_path: Path, monkeypatch):
+    examples = training_examples(situations_kb)
+    first = load_or_train(examples, tmp_path)
+    (saved,) = tmp_path.glob("router-*.joblib")
+
+    def no_training(self, examples):
+        raise AssertionError("the saved router must be loaded, not trained again")
+
+    monkeypatch.setattr(router_module.ProcedureRouter, "__init__", no_training)
+    again = load_or_train(examples, tmp_path)
+    text = "my wife works in Kosice, can I join her?"
+    assert again.rank(text) == first.rank(text)
+    assert list(tmp_path.glob("router-*.joblib")) == [saved]
+
+
+def test_an_unreadable_router_is_trained_again_and_an_outdated_one_replaced(situations_kb, tmp_path: Path):
+    examples = training_examples(situations_kb)
+    load_or_train(examples, tmp_path)
+    (saved,) = tmp_path.glob("router-*.joblib")
+    saved.write_bytes(b"not a router")
+    assert load_or_train(examples, tmp_path).rank("temporary protection")[0].procedure == "temporary_protection"
+    family = saved.name.split("-")[1]
+    outdated = tmp_path / f"router-{family}-0000000000000000.joblib"
+    other_knowledge_base = tmp_path / "router-ffffffff-0000000000000000.joblib"
+    outdated.write_bytes(b"old")
+    other_knowledge_base.write_bytes(b"other")
+    saved.unlink()
+    load_or_train(examples, tmp_path)
+    assert not outdated.exists()
+    assert other_knowledge_base.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure"),
+    [
+        ("my company in poland is sending me to bratislava for four months to install machines", "posted_worker"),
+        ("мені 15, я приїхав до Словаччини сам, без батьків. що мені робити?", "tolerated_stay_unaccompanied_minor"),
+        ("я из Ирана, дома меня преследуют за веру, хочу попросить защиты здесь", "asylum"),
+    ],
+)
+def test_a_situation_described_without_a_name_is_answered_about_its_procedure(real_kb, text, procedure):
+    assert described_procedure(real_kb, text) == procedure
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    assert reply.answers[0].data["procedure"] == procedure
+    assert reply.slots["procedure"] == procedure
+
+
+@pytest.mark.parametrize("text", ["thank you so much for your help, you are great", "blah blah foo", "ok"])
+def test_small_talk_and_noise_describe_no_procedure(real_kb, text):
+    assert described_procedure(real_kb, text) is None
+
+
+def test_the_statements_that_answer_lead_the_reply_whatever_aspect_was_guessed(real_kb):
+    text = "I overstayed my visa by 10 days because I was in hospital. What will happen at the border?"
+    hits = leading_facts(real_kb, text, "irregular_residence")
+    assert any("fined" in hit.fact.text("en") for hit in hits)
+    reply = conversation.answer_question(text, "ask_processing_time", [], SEEN, real_kb, TODAY)
+    (answer,) = reply.answers
+    lines = answer.text.split("\n")
+    assert lines[0].startswith("Irregular stay")
+    assert "fined" in "\n".join(lines[1:4])
+    assert answer.data["facts"]
+
+
+def test_a_weak_match_says_so_and_names_a_person(real_kb):
+    reply = conversation.answer_question(
+        "I overstayed my visa by 10 days because I was in hospital. What will happen at the border?",
+        None, [], SEEN, real_kb, TODAY,
+    )  # fmt: skip
+    text = reply.answers[0].text
+    assert say("not_sure", "en", title=real_kb.procedures["irregular_residence"].title.en) in text
+    assert HELPLINE in text
+
+
+def test_a_question_entry_the_sources_do_not_answer_names_the_helpline(real_kb):
+    question = real_kb.questions["tp_travel_abroad"]
+    assert question.not_in_sources
+    reply = conversation.answer_question("can i travel schengen with dočasné útočisko", None, [], SEEN, real_kb, TODAY)
+    assert reply.answers[0].data["question"] == "tp_travel_abroad"
+    assert HELPLINE in reply.answers[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("how much pension will i get after 10 years of work here", "en"), ("пенсійний вік в словаччині для жінок", "uk")],
+)
+async def test_a_question_read_as_a_checks_answer_outside_a_check_is_not_shown_the_menu(
+    make_tracker, dispatcher, text, language
+):
+    await ActionHelp().run(dispatcher, make_tracker(text, "check_answer", slots=SEEN), domain={})
+    (answer,) = dispatcher.messages
+    assert not answer["text"].startswith(say("help", language)[:30])
+    assert HELPLINE in answer["text"]
+
+
+async def test_the_menu_is_still_shown_for_help(make_tracker, dispatcher):
+    await ActionHelp().run(dispatcher, make_tracker("help", "help", slots=SEEN), domain={})
+    (answer,) = dispatcher.messages
+    assert answer["text"].startswith(say("help", "en"))
+
+
+async def test_an_unsure_fallback_that_describes_a_procedure_is_answered(make_tracker, dispatcher):
+    text = "the address on my card is wrong because I moved 6 months ago and forgot to tell anyone. am I in trouble?"
+    events = await ActionFallback().run(dispatcher, make_tracker(text, "nlu_fallback", slots=SEEN), domain={})
+    (answer,) = dispatcher.messages
+    assert answer["custom"]["pobyt"]["procedure"] == "address_change"
+    assert {"event": "slot", "name": "procedure", "value": "address_change", "timestamp": None} in events
+
+
+def test_analysed_words_of_noise_are_unknown_to_the_knowledge_base(real_kb):
+    from pobyt.engine.retrieval import fact_index
+
+    assert fact_index(real_kb).known(analyse("blah foo")) == []
