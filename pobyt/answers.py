@@ -335,6 +335,26 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
     )
 
 
+#: Aspects a general procedure without its own answer gives per kind ("fees of temporary residence":
+#: EUR 132.50 for family reunion, EUR 165.50 for the Blue Card...): short, and what the person wants.
+BY_KIND_ASPECTS = ("fees", "processing_time")
+
+
+def _kinds_bodies(kb: KnowledgeBase, proc: Procedure, aspect: str, language: str, today: dt.date) -> List[str]:
+    """Returns, for each kind of ``proc`` (``part_of``) that answers ``aspect``, its title and answer."""
+    lines: List[str] = []
+    flags: List[ReviewFlag] = []
+    for kind in (p for p in kb.procedures.values() if p.part_of == proc.id):
+        body = _aspect_body(kb, kind, aspect, language, today)
+        if body:
+            # The kind's title replaces the aspect's heading ("Fees:"), which the reply already has.
+            lines.append(f"{kind.title.get(language)}:")
+            lines += [f"  {line}" for line in body[1:] or body]
+            flags += _aspect_flags(kb, kind, aspect)
+    # Each kind's warnings (a fee likely changed since the source) once, after the amounts.
+    return lines + review_lines(flags, kb, language) if lines else []
+
+
 def aspect_body_inherited(
     kb: KnowledgeBase, proc: Procedure, aspect: str, language: str, today: dt.date
 ) -> Tuple[List[str], Procedure]:
@@ -346,6 +366,10 @@ def aspect_body_inherited(
     """
     body = _aspect_body(kb, proc, aspect, language, today)
     parent = kb.procedures.get(proc.part_of or "")
+    if not body and aspect in BY_KIND_ASPECTS:
+        by_kind = _kinds_bodies(kb, proc, aspect, language, today)
+        if by_kind:
+            return [say("depends_on_kind", language), *by_kind], proc
     if body or parent is None or aspect == "overview":
         return body, proc
     inherited = _aspect_body(kb, parent, aspect, language, today)

@@ -57,15 +57,20 @@ class FactIndex:
     """A BM25 index of facts; built once per knowledge base (see :func:`fact_index`)."""
 
     def __init__(self, facts: Sequence[Fact]) -> None:
-        self.facts = list(facts)
+        #: One document per position; a question entry has one per way it is asked.
+        self.facts: List[Fact] = []
         self._tokens: List[frozenset] = []
         corpus: List[List[str]] = []
-        for fact in self.facts:
+        for fact in facts:
             # A question entry is found by how it is asked (question and variants), not by its
-            # answer, whose words ("yes", "permit") would make it match unrelated messages.
-            words = analyse(" ".join(fact.search_texts or fact.texts.values()))
-            corpus.append(words or ["_"])
-            self._tokens.append(frozenset(words))
+            # answer, whose words ("yes", "permit") would make it match unrelated messages; each
+            # phrasing is its own document, so a message must match one way of asking well (a long
+            # variant's words do not add to every other variant's).
+            for text in fact.search_texts or (" ".join(fact.texts.values()),):
+                words = analyse(text)
+                self.facts.append(fact)
+                corpus.append(words or ["_"])
+                self._tokens.append(frozenset(words))
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
         frequency: Dict[str, int] = {}
@@ -125,8 +130,24 @@ class FactIndex:
             positions = [p for proc in dict.fromkeys(procedures) for p in self._by_procedure.get(proc, ())]
         wanted = set(kinds) if kinds is not None else None
         candidates = [p for p in positions if scores[p] > 0 and (wanted is None or self.facts[p].kind in wanted)]
-        ranked: List[Tuple[float, int]] = sorted(((float(scores[p]), p) for p in candidates), reverse=True)[:limit]
-        return [Hit(self.facts[p], score, self.coverage(words, p), self.matched(words, p)) for score, p in ranked]
+        # A question entry counts once, by its best-matching phrasings: the best one's score, and the
+        # words of its two best ("must I go myself, or can my lawyer file it" asks two variants at once).
+        best: Dict[str, List[Tuple[float, int]]] = {}
+        for score, p in sorted(((float(scores[p]), p) for p in candidates), reverse=True):
+            found = best.setdefault(self.facts[p].id, [])
+            if len(found) < 2:
+                found.append((score, p))
+        ranked = sorted(best.values(), key=lambda found: -found[0][0])[:limit]
+        return [self._hit(words, found) for found in ranked]
+
+    def _hit(self, words: Sequence[str], found: List[Tuple[float, int]]) -> Hit:
+        """Returns the hit of one fact from its best-matching documents (score first)."""
+        vocabulary = frozenset().union(*(self._tokens[p] for _, p in found))
+        unique = set(words)
+        total = sum(self.weight(w) for w in unique)
+        covered = sum(self.weight(w) for w in unique if w in vocabulary) / total if total else 0.0
+        score, position = found[0]
+        return Hit(self.facts[position], score, covered, len(unique & vocabulary))
 
     def matched(self, words: Sequence[str], position: int) -> int:
         """Returns how many different words of ``words`` the fact at ``position`` contains."""
