@@ -31,6 +31,7 @@ from pobyt.engine.reading import (
     choice_made,
     described_procedure,
     inferred_procedure,
+    overriding_procedure,
     question_parts,
     routed_procedures,
     without_names,
@@ -193,10 +194,15 @@ def answer_question(
     parts = question_parts(text) if text and not any(e.get("confidence") is None for e in entities) else []
     if len(parts) > 1:
         return _answer_parts(parts, intent, slots, kb, on)
-    subject = transition_instead(decide_subject(entities, kb), entities, text, kb)
-    named = subject.id if subject is not None and subject.kind == "procedure" else None
     # A button's entity has no confidence: the person chose exactly that; no search on top.
     pressed = any(e.get("confidence") is None for e in entities if e.get("entity") in ("procedure", "topic", "office"))
+    subject = decide_subject(entities, kb)
+    if subject is not None and subject.kind == "procedure" and text and not pressed:
+        # A name in passing is not what the message is about: the router reads the whole message.
+        instead = overriding_procedure(kb, text, subject.id)
+        subject = Subject("procedure", instead) if instead else subject
+    subject = transition_instead(subject, entities, text, kb)
+    named = subject.id if subject is not None and subject.kind == "procedure" else None
     asked = without_names(text, entities)
     # "and in Košice?" asks where, about what was discussed: no question entry is looked up.
     city_only = bool(named_city(text)) and len(analyse(asked)) <= FOLLOW_UP_WORDS // 2

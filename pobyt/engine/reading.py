@@ -69,6 +69,21 @@ def described_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
     return routes[0].procedure if routes else None
 
 
+#: A named procedure gives way to the router's best when the router scores that one at least this...
+OVERRIDE_BEST = -0.2
+#: ...and the named one below this: the name was incidental ("I'm a bus driver from Ukraine and want
+#: to work here" names the driving licence; "a passport like the Slovaks have" names the passport).
+OVERRIDE_NAMED = -0.5
+
+
+def overriding_procedure(kb: KnowledgeBase, text: str, named: str) -> Optional[str]:
+    """Returns the procedure the whole message is about when the one it names is only incidental, else None."""
+    routes = routed_procedures(kb, text, 1, floor=OVERRIDE_BEST)
+    if not routes or routes[0].procedure == named:
+        return None
+    return routes[0].procedure if procedure_router(kb).score(text, named) < OVERRIDE_NAMED else None
+
+
 def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:
     """Returns the one procedure of ``procedure_ids`` the message's own words point to, or None.
 

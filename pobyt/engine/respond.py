@@ -147,7 +147,7 @@ def _question_hits(
             continue
         if aspect not in (None, "overview") and question.aspect is not None and question.aspect.value != aspect:
             continue  # "married to a Slovak, how much is it": the name matches, the question is the fee
-        beyond_title = (set(whole) - title) & set(analyse(" ".join(hit.fact.search_texts)))
+        beyond_title = (set(whole) - title) & index.searched_words(hit.fact)
         if beyond_title and hit.coverage >= WHOLE_MESSAGE_COVERAGE:
             yield Hit(hit.fact, hit.score, hit.coverage - SAME_PROCEDURE_BONUS, hit.matched), question, True
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import bm25s
+import numpy as np
 import Stemmer
 
 from pobyt.engine.facts import Fact, all_facts
@@ -37,10 +38,24 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+#: Texts whose analysis is kept: a message (and what it asks without its names) is analysed by
+#: several decisions of one reply, and a question entry's text by every search that finds it.
+ANALYSE_CACHE_SIZE = 512
+#: Word lists whose BM25 scores each index keeps: one reply searches the same words several times
+#: (question entries, then the procedure's statements).
+SCORES_CACHE_SIZE = 64
+
+
 def analyse(text: str) -> List[str]:
     """Returns the informative words of ``text``: Cyrillic lemmas, English stems, no stopwords."""
+    return list(_analysed(text))
+
+
+@functools.lru_cache(maxsize=ANALYSE_CACHE_SIZE)
+def _analysed(text: str) -> Tuple[str, ...]:
+    # A tuple, so that no caller can change what the next one gets.
     words = [t for t in tokens(text) if t not in QUESTION_WORDS]
-    return [_stemmer().stemWord(w) if w.isascii() and w.isalpha() else w for w in words]
+    return tuple(_stemmer().stemWord(w) if w.isascii() and w.isalpha() else w for w in words)
 
 
 @dataclass(frozen=True)
@@ -82,8 +97,18 @@ class FactIndex:
         #: Words no fact contains weigh as much as the rarest known word: they lower coverage.
         self._unknown_idf = math.log(1 + total)
         self._by_procedure: Dict[Optional[str], List[int]] = {}
+        self._searched: Dict[str, frozenset] = {}
         for position, fact in enumerate(self.facts):
             self._by_procedure.setdefault(fact.procedure, []).append(position)
+            if fact.search_texts:
+                self._searched[fact.id] = self._searched.get(fact.id, frozenset()) | self._tokens[position]
+        self._scores = functools.lru_cache(maxsize=SCORES_CACHE_SIZE)(self._bm25_scores)
+
+    def _bm25_scores(self, known: Tuple[str, ...]) -> np.ndarray:
+        """Returns the BM25 score of every fact for the indexed words ``known`` (read-only)."""
+        scores = self._bm25.get_scores(list(known))
+        scores.flags.writeable = False  # shared by the searches of the same words
+        return scores
 
     def weight(self, word: str) -> float:
         """Returns how informative ``word`` is (inverse document frequency)."""
@@ -96,6 +121,17 @@ class FactIndex:
     def vocabulary(self, position: int) -> frozenset:
         """Returns the words of the fact at ``position``."""
         return self._tokens[position]
+
+    def searched_words(self, fact: Fact) -> frozenset:
+        """Returns the analysed words of ``fact.search_texts`` (empty when it has none).
+
+        The same as ``set(analyse(" ".join(fact.search_texts)))``, read from the index instead of
+        analysing the texts again for every message that finds the fact.
+        """
+        if not fact.search_texts:
+            return frozenset()
+        words = self._searched.get(fact.id)
+        return words if words is not None else frozenset(analyse(" ".join(fact.search_texts)))
 
     def coverage(self, words: Sequence[str], position: int) -> float:
         """Returns the share of the weight of ``words`` that the fact at ``position`` contains."""
@@ -120,20 +156,29 @@ class FactIndex:
             procedures: only facts of these procedures (None: all).
             kinds: only facts of these kinds (``question``, ``conditions``...; None: all).
         """
-        known = [w for w in words if w in self._idf]
+        known = tuple(w for w in words if w in self._idf)
         if not known:
             return []
-        scores = self._bm25.get_scores(known)
+        scores = self._scores(known)
         if procedures is None:
-            positions: Iterable[int] = range(len(self.facts))
+            positions = np.arange(len(self.facts))
         else:
-            positions = [p for proc in dict.fromkeys(procedures) for p in self._by_procedure.get(proc, ())]
+            positions = np.array(
+                [p for proc in dict.fromkeys(procedures) for p in self._by_procedure.get(proc, ())], dtype=np.int64
+            )
+        # The facts with a positive score, found by numpy rather than a Python loop over every fact;
+        # tolist() gives the same Python floats as float() of each score.
+        positions = positions[scores[positions] > 0]
         wanted = set(kinds) if kinds is not None else None
-        candidates = [p for p in positions if scores[p] > 0 and (wanted is None or self.facts[p].kind in wanted)]
+        candidates = [
+            (score, p)
+            for score, p in zip(scores[positions].tolist(), positions.tolist(), strict=True)
+            if wanted is None or self.facts[p].kind in wanted
+        ]
         # A question entry counts once, by its best-matching phrasings: the best one's score, and the
         # words of its two best ("must I go myself, or can my lawyer file it" asks two variants at once).
         best: Dict[str, List[Tuple[float, int]]] = {}
-        for score, p in sorted(((float(scores[p]), p) for p in candidates), reverse=True):
+        for score, p in sorted(candidates, reverse=True):
             found = best.setdefault(self.facts[p].id, [])
             if len(found) < 2:
                 found.append((score, p))

@@ -28,6 +28,8 @@ from pobyt.kb.models import KnowledgeBase
 
 #: How strongly the classifier is fitted (the SVM's inverse regularisation).
 REGULARISATION_C = 0.5
+#: How many recent messages' scores the router keeps (one reply asks about the same text several times).
+RECENT_TEXTS = 16
 #: Where trained routers are kept (``POBYT_ROUTER_DIR`` overrides): next to the trained Rasa model.
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[2] / "models"
 
@@ -85,9 +87,28 @@ class ProcedureRouter:
             vectorizer.stop_words_ = None  # the n-grams left out: not needed to predict, and most of the size
         self._classes: List[str] = list(self._model.classes_)
 
+    def _decisions(self, text: str):
+        """Returns the SVM's score of every procedure for ``text``; one reply asks several times."""
+        cache = self.__dict__.setdefault("_recent", {})
+        if text not in cache:
+            if len(cache) >= RECENT_TEXTS:
+                cache.pop(next(iter(cache)))
+            cache[text] = self._model.decision_function([text])[0]
+        return cache[text]
+
+    def __getstate__(self) -> Dict[str, object]:
+        """Saves the model, never the recent messages."""
+        return {key: value for key, value in self.__dict__.items() if key != "_recent"}
+
+    def score(self, text: str, procedure: str) -> float:
+        """Returns the router's score for ``procedure`` (very low for a procedure it does not know)."""
+        if procedure not in self._classes:
+            return float("-inf")
+        return float(self._decisions(text)[self._classes.index(procedure)])
+
     def rank(self, text: str, limit: int = 3) -> List[Route]:
         """Returns the ``limit`` likeliest procedures for ``text``, likeliest first."""
-        scores = self._model.decision_function([text])[0]
+        scores = self._decisions(text)
         order = sorted(range(len(self._classes)), key=lambda i: -scores[i])[:limit]
         return [Route(self._classes[i], float(scores[i])) for i in order]
 

@@ -8,6 +8,7 @@ stem (inflected forms: "residences", "посвідки") or by a close spelling 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -57,28 +58,46 @@ def normalise(text: str) -> str:
     Cyrillic letters keep their marks: "й" and "ї" are letters of their own, not accented ones.
     Latin look-alike letters inside a Cyrillic word become Cyrillic ("мiграцiйний").
     """
-    result = []
-    for char in unicodedata.normalize("NFC", text.lower()):
-        if "a" <= unicodedata.normalize("NFD", char)[0] <= "z" and not ("a" <= char <= "z"):
-            char = unicodedata.normalize("NFD", char)[0]
-        result.append(char)
-    text = "".join(result).replace("ё", "е")
+    text = "".join(map(_latin_base, unicodedata.normalize("NFC", text.lower()))).replace("ё", "е")
     return _MIXED_WORD.sub(lambda m: m.group().translate(_LOOKALIKES), text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latin_base(char: str) -> str:
+    """Returns a Latin letter with diacritics without them ("ú" -> "u"); other characters unchanged."""
+    # Cached per character: a text has few distinct ones, and decomposing each was most of normalise().
+    base = unicodedata.normalize("NFD", char)[0]
+    return base if "a" <= base <= "z" and not ("a" <= char <= "z") else char
+
+
+#: Message words whose similar name tokens each search index keeps (a word is looked up once).
+SIMILAR_CACHE_SIZE = 16384
+#: Messages whose matches each search index keeps (one message is matched several times).
+MATCHES_CACHE_SIZE = 256
+#: Texts whose tokens are kept: one message is tokenised by the entity extractor, the answer engine
+#: and the dialogue's decisions, often several times each; a few hundred covers the messages in flight.
+TOKENS_CACHE_SIZE = 512
 
 
 def tokens(text: str) -> List[str]:
     """Splits ``text`` into normalised word tokens (Cyrillic words as lemmas), without stopwords."""
-    return [token for token, _, _ in spanned_tokens(text)]
+    return [token for token, _, _ in _spanned_tokens(text)]
 
 
 def spanned_tokens(text: str) -> List[Tuple[str, int, int]]:
     """Like :func:`tokens`, with each token's start and end offsets in ``text``."""
+    return list(_spanned_tokens(text))
+
+
+@functools.lru_cache(maxsize=TOKENS_CACHE_SIZE)
+def _spanned_tokens(text: str) -> Tuple[Tuple[str, int, int], ...]:
+    # A tuple, so that no caller can change what the next one gets.
     # Apostrophes are dropped inside words ("возз'єднання" and "воззєднання" are one token).
-    return [
+    return tuple(
         (lemma(_APOSTROPHES.sub("", m.group())), m.start(), m.end())
         for m in _TOKEN.finditer(normalise(text))
         if m.group() not in STOPWORDS
-    ]
+    )
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -100,23 +119,48 @@ def token_similarity(a: str, b: str) -> float:
     if shorter >= 4 and len(a) == len(b) and a[0] == b[0] and sorted(a) == sorted(b):
         return 0.8  # two letters swapped: "crad" for "card"
     # A typo keeps the first letter and the length of a word of six letters or more.
-    if shorter >= 6 and a[0] == b[0] and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8:
+    if shorter >= 6 and a[0] == b[0] and _close_spelling(a, b):
         return 0.8
     return 0.0
 
 
-def _aligned(
-    query_length: int, name: Sequence[str], similarities: Dict[Tuple[int, str], float]
-) -> Tuple[float, List[int]]:
+def _close_spelling(a: str, b: str) -> bool:
+    """True when difflib's ratio of ``a`` and ``b`` is at least 0.8.
+
+    Most pairs fail on the cheap upper bounds of the ratio (lengths, then letters in common, as
+    ``difflib.get_close_matches`` does), so the costly matching blocks are computed for few.
+    """
+    # real_quick_ratio() without building the matcher: the same expression, so the same float.
+    if 2.0 * min(len(a), len(b)) / (len(a) + len(b)) < 0.8:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
+
+
+def _best_positions(similarities: Dict[Tuple[int, str], float]) -> Dict[str, Tuple[float, int]]:
+    """Returns, per name token, its best similarity to a query token and that token's position.
+
+    ``similarities`` maps (query position, name token) to their positive similarity. Of equal
+    similarities the last position wins. Computed once per message, instead of once per name token
+    of every candidate name.
+    """
+    best: Dict[str, Tuple[float, int]] = {}
+    for (position, token), similarity in similarities.items():
+        if (similarity, position) > best.get(token, (0.0, -1)):
+            best[token] = (similarity, position)
+    return best
+
+
+def _aligned(name: Sequence[str], best: Dict[str, Tuple[float, int]]) -> Tuple[float, List[int]]:
     """Returns the name's score and the positions of the query tokens that matched it.
 
-    ``similarities`` maps (query position, name token) to their similarity; missing pairs are 0.
+    ``best`` is :func:`_best_positions` of the message; a name token missing from it matched nothing.
     """
-    if not name or not query_length:
+    if not name:
         return 0.0, []
     total, used = 0.0, []
     for n in name:
-        similarity, position = max((similarities.get((i, n), 0.0), i) for i in range(query_length))
+        similarity, position = best.get(n, (0.0, 0))
         total += similarity
         if similarity > 0:
             used.append(position)
@@ -185,6 +229,11 @@ class KnowledgeBaseSearch:
             for token in entry.tokens:
                 owners.setdefault(token, set()).add((entry.kind, entry.id))
         self._specificity = {token: min(1.0, 2.0 / len(ids)) for token, ids in owners.items()}
+        # Per instance, since both depend on this knowledge base's names: a message word's similar
+        # name tokens (the same words recur in every message), and a message's matches (the entity
+        # extractor, the dialogue and the suggestions all match the same message).
+        self._similar = functools.lru_cache(maxsize=SIMILAR_CACHE_SIZE)(self._similar_tokens)
+        self._matches = functools.lru_cache(maxsize=MATCHES_CACHE_SIZE)(self._all_matches)
 
     def _add(self, kind: str, item_id: str, names: Iterable[Tuple[str, str]]) -> None:
         seen = set()
@@ -197,25 +246,33 @@ class KnowledgeBaseSearch:
                     self._entries_by_token.setdefault(token, []).append(len(self._entries))
                 self._entries.append(_Entry(kind, item_id, language, name, name_tokens))
 
+    def _similar_tokens(self, word: str) -> Tuple[Tuple[str, float], ...]:
+        """Returns the name tokens similar to the message token ``word``, with their similarity."""
+        found = ((token, token_similarity(word, token)) for token in self._vocabulary.get(word[:1], ()))
+        return tuple((token, similarity) for token, similarity in found if similarity > 0)
+
     def match(self, text: str, limit: int = 5) -> List[Match]:
         """Returns the procedures, topics and offices named in ``text``, best first.
 
         A longer name matched completely ranks above a shorter one ("temporary residence for
         study" beats "temporary residence"), so the most specific entry wins.
         """
+        return list(self._matches(text)[:limit])
+
+    def _all_matches(self, text: str) -> Tuple[Match, ...]:
+        """Returns every match of ``text``, best first (:meth:`match` without the limit)."""
         spanned = spanned_tokens(text)
         query = [token for token, _, _ in spanned]
         similarities: Dict[Tuple[int, str], float] = {}
         candidates: set = set()
         for position, q in enumerate(query):
-            for token in self._vocabulary.get(q[:1], ()):
-                similarity = token_similarity(q, token)
-                if similarity > 0:
-                    similarities[(position, token)] = similarity
-                    candidates.update(self._entries_by_token.get(token, ()))
+            for token, similarity in self._similar(q):
+                similarities[(position, token)] = similarity
+                candidates.update(self._entries_by_token.get(token, ()))
+        aligned = _best_positions(similarities)
         best: Dict[Tuple[str, str], Match] = {}
         for entry in (self._entries[i] for i in sorted(candidates)):
-            score, used = _aligned(len(query), entry.tokens, similarities)
+            score, used = _aligned(entry.tokens, aligned)
             if score < THRESHOLD:
                 continue
             # A name whose words lie apart in the message ("долго рассматривают прехидный побыт"
@@ -230,14 +287,14 @@ class KnowledgeBaseSearch:
             if key not in best or ranked > best[key].score:
                 start, end = spanned[min(used)][1], spanned[max(used)][2]
                 best[key] = Match(entry.kind, entry.id, round(ranked, 4), entry.name, start, end, frozenset(used))
-        self._add_kinds_by_purpose(best, spanned, similarities)
-        return sorted(best.values(), key=lambda m: (-m.score, m.kind, m.id))[:limit]
+        self._add_kinds_by_purpose(best, spanned, aligned)
+        return tuple(sorted(best.values(), key=lambda m: (-m.score, m.kind, m.id)))
 
     def _add_kinds_by_purpose(
         self,
         best: Dict[Tuple[str, str], Match],
         spanned: List[Tuple[str, int, int]],
-        similarities: Dict[Tuple[int, str], float],
+        aligned: Dict[str, Tuple[float, int]],
     ) -> None:
         """Adds the kinds of a named general procedure whose purpose the message also names.
 
@@ -256,7 +313,7 @@ class KnowledgeBaseSearch:
             # more of its words, nearer the general name, wins.
             found: Dict[str, Tuple[set, float, List[str]]] = {}
             for child_id, word_tokens, word in self._purposes.get(parent_id, ()):
-                score, used = _aligned(len(spanned), word_tokens, similarities)
+                score, used = _aligned(word_tokens, aligned)
                 positions, bonus, words = found.get(child_id, (set(), 0.0, []))
                 if score < PURPOSE_MIN_SIMILARITY or parent.words & set(used) or positions & set(used):
                     continue
