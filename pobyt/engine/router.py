@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from pobyt.engine.facts import all_facts
-from pobyt.engine.retrieval import analyse
+from pobyt.engine.retrieval import QUESTION_WORDS, analyse
 from pobyt.kb.models import KnowledgeBase
 
 #: How strongly the classifier is fitted (the SVM's inverse regularisation).
@@ -117,7 +117,9 @@ def fingerprint(examples: Sequence[Tuple[str, str]]) -> str:
     """Returns a short hash of the examples and of what else decides the trained model."""
     import sklearn
 
-    digest = hashlib.sha256(json.dumps([REGULARISATION_C, sklearn.__version__, *examples]).encode("utf-8"))
+    # The words analyse() leaves out shape the features too: a change to them retrains the router.
+    settings = [REGULARISATION_C, sklearn.__version__, sorted(QUESTION_WORDS)]
+    digest = hashlib.sha256(json.dumps([*settings, *examples]).encode("utf-8"))
     return digest.hexdigest()[:16]
 
 
