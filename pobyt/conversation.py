@@ -34,6 +34,7 @@ from pobyt.engine.reading import (
     overriding_procedure,
     question_parts,
     routed_procedures,
+    understood_surely,
     without_names,
 )
 from pobyt.engine.respond import (
@@ -43,6 +44,7 @@ from pobyt.engine.respond import (
     direct_facts,
     fact_lines,
     leading_facts,
+    next_buttons,
     render_question,
     uncovered,
 )
@@ -298,8 +300,16 @@ def answer_question(
             lines.append(say("human", language, contacts=human_contacts(kb, language, text)))
         answer.text = "\n".join(lines)
         answer.data["facts"] = [f.id for f in shown]
+    if text or pressed:
+        # What people usually ask next, the guided check, a person (kept: related procedures first).
+        taken = {b.payload for b in answer.buttons}
+        answer.buttons += [b for b in next_buttons(kb, procedure_id, aspect, language, on) if b.payload not in taken]
     if described:
-        # Read from a description, not a name: the next likeliest procedures are one tap away.
+        # Read from a description, not a name: the next likeliest procedures are one tap away, and
+        # when the reading is not sure the reply says how it understood the message.
+        if not understood_surely(kb, text, procedure_id):
+            head, *rest = answer.text.split("\n")
+            answer.text = "\n".join([head, say("understood_as", language, title=proc.title.get(language)), *rest])
         others = [p for p in suggestions(kb, text) if p != procedure_id][:2]
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [

@@ -177,3 +177,23 @@ def test_analysed_words_of_noise_are_unknown_to_the_knowledge_base(real_kb):
     from pobyt.engine.retrieval import fact_index
 
     assert fact_index(real_kb).known(analyse("blah foo")) == []
+
+
+def test_a_procedure_named_in_passing_gives_way_to_what_the_message_is_about(real_kb):
+    text = "я из Вьетнама, работаю в ресторане брата, никаких бумаг на работу у меня нет. что делать?"
+    from pobyt.engine.reading import overriding_procedure
+
+    assert overriding_procedure(real_kb, text, "driving_license") is not None
+    assert overriding_procedure(real_kb, "how do I exchange my driving licence from Serbia", "driving_license") is None
+
+
+def test_an_unsure_reading_of_a_situation_says_how_it_was_understood(real_kb):
+    text = "приїхала по безвізу місяць тому і знайшла тут роботу, що мені далі робити?"
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    (answer,) = reply.answers
+    title = real_kb.procedures[answer.data["procedure"]].title.uk
+    assert answer.data["procedure"] == "temporary_residence_employment"
+    assert answer.text.split("\n")[1] == say("understood_as", "uk", title=title)
+    payloads = [b.payload for b in answer.buttons]
+    assert '/ask_documents{"procedure": "temporary_residence_employment"}' in payloads
+    assert payloads[-1] == "/ask_human"

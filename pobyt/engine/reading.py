@@ -35,8 +35,10 @@ def inferred_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
     return best.fact.procedure if clear else None
 
 
-#: The router's best procedure answers a message that names none when its score reaches this...
-ROUTE_SCORE = -0.3
+#: The router's best procedure answers a message that names none when its score reaches this; below
+#: :data:`ROUTE_SURE` the reply says how it understood the message and offers the next likeliest...
+ROUTE_SCORE = -0.5
+ROUTE_SURE = -0.3
 #: ...and when the message has at least this many informative words (not "ok", "thanks a lot").
 ROUTE_WORDS = 2
 
@@ -82,6 +84,14 @@ def overriding_procedure(kb: KnowledgeBase, text: str, named: str) -> Optional[s
     if not routes or routes[0].procedure == named:
         return None
     return routes[0].procedure if procedure_router(kb).score(text, named) < OVERRIDE_NAMED else None
+
+
+def understood_surely(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
+    """True when ``procedure_id`` is clearly what ``text`` describes (a keyword match or a sure routing)."""
+    if inferred_procedure(kb, text) == procedure_id:
+        return True
+    routes = routed_procedures(kb, text, 1, floor=ROUTE_SURE)
+    return bool(routes) and routes[0].procedure == procedure_id
 
 
 def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:

@@ -16,6 +16,7 @@ from pobyt.answers import (
     CHECK_OF_PROCEDURE,
     Answer,
     Button,
+    aspect_body_inherited,
     aspect_payload,
     human_contacts,
     review_lines,
@@ -218,6 +219,30 @@ def fact_lines(kb: KnowledgeBase, facts: Sequence[Fact], language: str) -> List[
         if question is not None:
             lines += review_lines(question.review, kb, language) + referral_lines(kb, question, language)
     return list(dict.fromkeys(lines))
+
+
+#: The aspects offered as next questions after a procedure's answer, in this order, at most three.
+NEXT_ASPECTS = ("documents", "fees", "where", "processing_time", "eligibility", "steps", "deadlines")
+MAX_NEXT_ASPECTS = 3
+
+
+def next_buttons(kb: KnowledgeBase, procedure_id: str, shown: str, language: str, on: dt.date) -> List[Button]:
+    """Returns the natural next questions after an answer about ``procedure_id``'s ``shown`` aspect.
+
+    Up to three other aspects the sources answer, the guided check when the procedure has one, and
+    a person.
+    """
+    proc = kb.procedures[procedure_id]
+    buttons: List[Button] = []
+    for aspect in NEXT_ASPECTS:
+        if len(buttons) == MAX_NEXT_ASPECTS:
+            break
+        if aspect != shown and aspect_body_inherited(kb, proc, aspect, language, on)[0]:
+            buttons.append(Button(say(f"heading.{aspect}", language).rstrip(":"), aspect_payload(aspect, procedure_id)))
+    if procedure_id in CHECK_OF_PROCEDURE:
+        buttons.append(Button(say("button.check", language), f"/check_{CHECK_OF_PROCEDURE[procedure_id]}"))
+    buttons.append(Button(say("button.human", language), "/ask_human"))
+    return buttons
 
 
 def referral_lines(kb: KnowledgeBase, question: Question, language: str) -> List[str]:
