@@ -48,6 +48,9 @@ UNCOVERED_SHARE = 0.75
 OTHER_ASPECT_PENALTY = 0.2
 #: A procedure's statement is a direct answer when it covers this much of the message's other words.
 FACT_THRESHOLD = 0.6
+#: Entries within this of the best count as tied with it; more than MAX_TIED tied means no clear answer.
+TIE_MARGIN = 0.02
+MAX_TIED = 2
 #: At most this many statements lead a reply.
 MAX_DIRECT_FACTS = 3
 #: Aspects whose whole block follows the direct answer (short lists the person usually wants whole).
@@ -100,6 +103,7 @@ def best_question(
             whole message, if it shares a word with it beyond the procedure's title.
     """
     best: Optional[Found] = None
+    scores: Dict[str, float] = {}
     for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text, aspect, strict):
         score = hit.coverage
         if is_related and procedure_id in {question.procedure, *question.procedures}:
@@ -112,8 +116,13 @@ def best_question(
             # The intent says what is asked ("how much does it cost"): an entry about another aspect
             # of the same procedure answers a different question.
             score += SAME_ASPECT_BONUS if question.aspect.value == aspect else -OTHER_ASPECT_PENALTY
+        if score >= QUESTION_THRESHOLD:
+            scores[question.id] = max(score, scores.get(question.id, 0.0))
         if score >= QUESTION_THRESHOLD and (best is None or score > best.score):
             best = Found(question=question, score=score)
+    if best is not None and sum(1 for s in scores.values() if s >= best.score - TIE_MARGIN) > MAX_TIED:
+        # "пмж через сколько лет": two common words match many entries equally; none is the answer.
+        return None
     return best
 
 
