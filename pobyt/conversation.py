@@ -28,6 +28,7 @@ from pobyt.checks.registry import CHECKS
 from pobyt.checks.text import say as check_say
 from pobyt.engine.reading import (
     MAX_PARTS,
+    ROUTE_SURE,
     choice_made,
     described_procedure,
     inferred_procedure,
@@ -156,6 +157,9 @@ def _with_disclaimer(answers: List[Answer], slots: Dict[str, Any], language: str
     return [Answer(say("disclaimer", language), data={"language": language}), *answers]
 
 
+#: A message naming a topic or several procedures is read by the router when it says at least this many
+#: other informative words (a bare "citizenship" is asked back with buttons).
+CHOICE_BY_ROUTER_WORDS = 1
 #: A message with no procedure and at most this many informative words is asked which procedure it means.
 WHICH_PROCEDURE_WORDS = 2
 
@@ -219,6 +223,11 @@ def answer_question(
     if subject is not None and subject.kind in ("topic", "choice"):
         choices = kb.topics[subject.id].procedures if subject.kind == "topic" else list(subject.choices)
         chosen = choice_made(kb, choices, asked)
+        if chosen is None and text and not pressed and len(analyse(asked)) >= CHOICE_BY_ROUTER_WORDS:
+            # "гражданство, экзамен какие вопросы": the rest of the message says which one it is.
+            chosen = next(
+                (r.procedure for r in routed_procedures(kb, text, 3, ROUTE_SURE) if r.procedure in choices), None
+            )
         if chosen is None:
             question = kb.topics[subject.id].question.get(language) if subject.kind == "topic" else None
             return reply(render_choice(kb, choices, question, aspect, language))

@@ -197,3 +197,10 @@ def test_an_unsure_reading_of_a_situation_says_how_it_was_understood(real_kb):
     payloads = [b.payload for b in answer.buttons]
     assert '/ask_documents{"procedure": "temporary_residence_employment"}' in payloads
     assert payloads[-1] == "/ask_human"
+
+
+def test_a_topic_with_more_said_is_answered_about_the_procedure_the_rest_describes(real_kb):
+    reply = conversation.answer_question("гражданство словакии экзамен какие вопросы", None, [], SEEN, real_kb, TODAY)
+    assert reply.answers[0].data.get("procedure") == "citizenship_naturalization"
+    bare = conversation.answer_question("гражданство", None, [], SEEN, real_kb, TODAY)
+    assert "choices" in bare.answers[0].data
