@@ -23,6 +23,7 @@ from pobyt.answers import (
     render_aspect,
     render_choice,
     render_office,
+    validity_lines,
 )
 from pobyt.checks.registry import CHECKS
 from pobyt.checks.text import say as check_say
@@ -296,7 +297,10 @@ def answer_question(
     weak = asks and (not hits or hits[0].coverage < LEAD_SURE)
     # "Nothing about this" only when no statement shares a word with the question; else "not sure".
     unsure = weak and not hits and uncovered(kb, asked, procedure_id)
-    if shown or weak:
+    # When temporary protection ends matters whatever is asked about it (the block already says it
+    # for deadlines and the overview).
+    dated = validity_lines(proc, language, on) if proc.validity and aspect not in ("deadlines", "overview") else []
+    if shown or weak or dated:
         head, *rest = answer.text.split("\n")
         lines = [head]
         if weak:
@@ -304,11 +308,12 @@ def answer_question(
             # shares little with it: say so first, then what comes closest, and whom to ask.
             lines.append(say("not_covered" if unsure else "not_sure", language, title=proc.title.get(language)))
             answer.data["uncovered"] = unsure
-        lines += fact_lines(kb, shown, language) + rest
+        lines += fact_lines(kb, shown, language) + dated + rest
         if weak:
             lines.append(say("human", language, contacts=human_contacts(kb, language, text)))
         answer.text = "\n".join(lines)
-        answer.data["facts"] = [f.id for f in shown]
+        if shown:
+            answer.data["facts"] = [f.id for f in shown]
     if text or pressed:
         # What people usually ask next, the guided check, a person (kept: related procedures first).
         taken = {b.payload for b in answer.buttons}

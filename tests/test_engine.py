@@ -87,6 +87,8 @@ class TestQuestionEntries:
         assert message["text"] == "\n".join(
             [
                 "Так. З тимчасовим захистом ви можете працювати без дозволу на роботу.",
+                # When temporary protection ends belongs to every answer about it.
+                "Діє до 4 березня 2027, тобто ще 100 днів.",
                 "Джерело: Тестовий посібник (станом на 2019). Перевірено 24 листопада 2026.",
             ]
         )

@@ -263,8 +263,9 @@ def render_question(kb: KnowledgeBase, question: Question, language: str, today:
     """Answers with a question entry: the answer, warnings, source and date, and next-question buttons."""
     lines = [question.answer.get(language)]
     proc = kb.procedures.get(question.procedure or "")
-    if proc is not None and proc.validity and question.aspect and question.aspect.value in ("deadlines", "overview"):
-        # Dates are computed against today ("that is in 87 days"), and a law's extension is dated.
+    if proc is not None and proc.validity:
+        # Dates are computed against today ("that is in 87 days"), and a law's extension is dated:
+        # whatever is asked about temporary protection, when it ends is part of the answer.
         lines += validity_lines(proc, language, today or dt.date.today())[: 2 if proc.validity.note else None]
     lines += review_lines(question.review, kb, language) + referral_lines(kb, question, language)
     lines.append(source_line(kb, question.sources, language, question.last_reviewed))
