@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from pobyt.kb.models import (
     Aspect,
     DocumentRequirement,
+    Fee,
     KnowledgeBase,
     Office,
     Procedure,
@@ -162,6 +163,17 @@ def _document_line(kb: KnowledgeBase, req: DocumentRequirement, language: str) -
     return BULLET + name + (f": {'; '.join(rules)}" if rules else "")
 
 
+def format_amount(amount: float, language: str) -> str:
+    """Returns an amount of euros as people write it: "700", "132.50" in English, "132,50" in uk/ru."""
+    text = f"{amount:.0f}" if float(amount).is_integer() else f"{amount:.2f}"
+    return text if language == "en" else text.replace(".", ",")
+
+
+def fee_line(fee: Fee, language: str) -> str:
+    """Returns one fee as "EUR 132.50: purpose" / "132,50 євро: призначення"."""
+    return say("fee.line", language, amount=format_amount(fee.amount_eur, language), purpose=fee.purpose.get(language))
+
+
 def validity_lines(proc: Procedure, language: str, today: dt.date) -> List[str]:
     """Returns the date-bound facts of a procedure, computed against ``today``."""
     lines: List[str] = []
@@ -212,7 +224,7 @@ def _aspect_body(kb: KnowledgeBase, proc: Procedure, aspect: str, language: str,
     if aspect == "fees":
         lines = []
         for fee in proc.fees:
-            lines.append(BULLET + say("fee.line", lang, amount=f"{fee.amount_eur:.2f}", purpose=fee.purpose.get(lang)))
+            lines.append(BULLET + fee_line(fee, lang))
             lines += [f"  {e.get(lang)}" for e in fee.exemptions]
         return [say("heading.fees", lang), *lines] if lines else []
     if aspect in ("where", "contacts"):

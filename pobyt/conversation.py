@@ -30,6 +30,7 @@ from pobyt.checks.text import say as check_say
 from pobyt.engine.reading import (
     MAX_PARTS,
     ROUTE_SURE,
+    asked_aspect,
     choice_made,
     described_procedure,
     inferred_procedure,
@@ -294,13 +295,17 @@ def answer_question(
     shown = [f for f in leading if f.kind == "question" or f.aspect != aspect]
     # Only a message that asks something besides the names it gives can be answered weakly.
     asks = bool(text) and not pressed and bool(fact_index(kb).known(analyse(asked)))
-    weak = asks and (not hits or hits[0].coverage < LEAD_SURE)
+    # The aspect asked ("how much?") answered by its block is no weak match, whatever else was said.
+    by_block = intent_aspect is not None and aspect == intent_aspect and not hits
+    weak = asks and not by_block and (not hits or hits[0].coverage < LEAD_SURE)
     # "Nothing about this" only when no statement shares a word with the question; else "not sure".
     unsure = weak and not hits and uncovered(kb, asked, procedure_id)
     # When temporary protection ends matters whatever is asked about it (the block already says it
     # for deadlines and the overview).
     dated = validity_lines(proc, language, on) if proc.validity and aspect not in ("deadlines", "overview") else []
-    if shown or weak or dated:
+    # Other words besides the aspect's, matching nothing: the block answers, and a person is named too.
+    refer = weak or (by_block and asks)
+    if shown or refer or dated:
         head, *rest = answer.text.split("\n")
         lines = [head]
         if weak:
@@ -309,7 +314,7 @@ def answer_question(
             lines.append(say("not_covered" if unsure else "not_sure", language, title=proc.title.get(language)))
             answer.data["uncovered"] = unsure
         lines += fact_lines(kb, shown, language) + dated + rest
-        if weak:
+        if refer:
             lines.append(say("human", language, contacts=human_contacts(kb, language, text)))
         answer.text = "\n".join(lines)
         if shown:
@@ -346,7 +351,10 @@ def _answer_parts(
     for index, part in enumerate(parts):
         # The intent was classified on the whole message: it tells the first part's aspect only.
         part_slots = {**merged, "disclaimer_shown": True, **({"aspect": None} if index else {})}
-        part_reply = answer_question(part, intent if index == 0 else None, [], part_slots, kb, on)
+        # The first part has the intent; the others say their aspect in their own words, if at all.
+        cue = asked_aspect(part.rsplit(".", 1)[-1]) if index else None
+        part_intent = intent if index == 0 else (f"ask_{cue}" if cue else None)
+        part_reply = answer_question(part, part_intent, [], part_slots, kb, on)
         merged.update(part_reply.slots)
         for answer in part_reply.answers:
             key = (answer.data.get("question"), answer.data.get("procedure"), answer.data.get("aspect"))

@@ -259,7 +259,7 @@ def test_analysis_gives_both_drafts_with_sources_and_dates(real_kb: KnowledgeBas
     assert (client["language"], staff["language"]) == ("uk", "en")
     proc = real_kb.procedures["permanent_residence_5_years"]
     # The fee is the answer, in both drafts, whether from the procedure or a question entry about it.
-    assert "165.50" in client["text"] and "165.50" in staff["text"]
+    assert "165,50 євро" in client["text"] and "EUR 165.50" in staff["text"]
     assert detect_language(client["text"]) == "uk" and detect_language(staff["text"]) == "en"
     assert client["sources"] and not client["sources_checked_only"]
     assert client["last_reviewed"]

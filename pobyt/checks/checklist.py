@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Dict, List, Mapping, Optional, Sequence
 
+from pobyt.answers import format_amount
 from pobyt.checks.models import Checklist, ChecklistItem, Count, Fact, Outcome, Phrase, Renderable, Result
 from pobyt.kb.models import DocumentRequirement, KnowledgeBase, Procedure, ReviewFlag, ReviewReason
 
@@ -97,7 +98,7 @@ def build_checklist(
     )
     for index, fee in enumerate(proc.fees):
         rules: List[Renderable] = [*fee.exemptions, *(fee_rules or {}).get(index, ())]
-        line = Phrase.of("fee.line", amount=f"{fee.amount_eur:.2f}", purpose=fee.purpose)
+        line = Phrase.of("fee.line", amount=format_amount(fee.amount_eur, "en"), purpose=fee.purpose)
         checklist.fees.append(ChecklistItem(line, rules))
     if not proc.fees:
         checklist.fees.append(ChecklistItem(Phrase.of("checklist.no_fee")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from pobyt.answers import fee_line
 from pobyt.kb.models import KnowledgeBase, Procedure, Question, Text
 
 
@@ -68,7 +69,7 @@ def procedure_facts(kb: KnowledgeBase, proc: Procedure) -> List[Fact]:
     for index, deadline in enumerate(proc.deadlines):
         add("deadlines", index, "deadlines", deadline.text)
     for index, fee in enumerate(proc.fees):
-        texts = {lang: f"EUR {fee.amount_eur:.2f}: {fee.purpose.get(lang)}" for lang in ("en", "uk", "ru")}
+        texts = {lang: fee_line(fee, lang) for lang in ("en", "uk", "ru")}
         facts.append(Fact(f"{proc.id}/fees/{index}", proc.id, "fees", "fees", texts, sources))
     for index, requirement in enumerate(proc.documents):
         document = kb.documents.get(requirement.document)

@@ -197,3 +197,18 @@ def asks_for_language(text: str) -> bool:
     if not text or len(text.split()) <= 3:
         return True
     return bool(_LANGUAGE_REQUEST.search(text)) and not _OFFICIAL_SETTING.search(text)
+
+
+#: Words that say which aspect a question asks, for the questions of a message after the first (the
+#: intent classifier reads the whole message once). Conservative: only unmistakable cues.
+_ASPECT_CUES = (
+    ("fees", re.compile(r"\b(how much|cost|fee|price)|скільки кошт|вартіст|збір|сколько сто|стоимост|пошлин", re.I)),
+    ("processing_time", re.compile(r"how long (does|will|do)|скільки (триває|чекати)|сколько (длится|ждать)", re.I)),
+    ("documents", re.compile(r"\bdocuments?\b|\bpapers\b|документ|довідк|справк", re.I)),
+    ("where", re.compile(r"\bwhere\b|\bде\b|\bкуди\b|\bгде\b|\bкуда\b", re.I)),
+)
+
+
+def asked_aspect(text: str) -> Optional[str]:
+    """Returns the aspect a question's own words ask about ("how much", "куди подавати"), or None."""
+    return next((aspect for aspect, cue in _ASPECT_CUES if cue.search(text)), None)
