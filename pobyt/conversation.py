@@ -205,9 +205,11 @@ def answer_question(
     # A button's entity has no confidence: the person chose exactly that; no search on top.
     pressed = any(e.get("confidence") is None for e in entities if e.get("entity") in ("procedure", "topic", "office"))
     subject = decide_subject(entities, kb)
+    passed_over: Optional[str] = None
     if subject is not None and subject.kind == "procedure" and text and not pressed:
         # A name in passing is not what the message is about: the router reads the whole message.
         instead = overriding_procedure(kb, text, subject.id)
+        passed_over = subject.id if instead else None
         subject = Subject("procedure", instead) if instead else subject
     subject = transition_instead(subject, entities, text, kb)
     named = subject.id if subject is not None and subject.kind == "procedure" else None
@@ -323,13 +325,14 @@ def answer_question(
         # What people usually ask next, the guided check, a person (kept: related procedures first).
         taken = {b.payload for b in answer.buttons}
         answer.buttons += [b for b in next_buttons(kb, procedure_id, aspect, language, on) if b.payload not in taken]
-    if described:
-        # Read from a description, not a name: the next likeliest procedures are one tap away, and
-        # when the reading is not sure the reply says how it understood the message.
-        if not understood_surely(kb, text, procedure_id):
+    if described or (passed_over and procedure_id != passed_over):
+        # Read from a description, not a name (or not by the name it gives): the next likeliest
+        # procedures, the named one first, are one tap away, and when the reading is not sure or
+        # went past the name the reply says how it understood the message.
+        if passed_over or not understood_surely(kb, text, procedure_id):
             head, *rest = answer.text.split("\n")
             answer.text = "\n".join([head, say("understood_as", language, title=proc.title.get(language)), *rest])
-        others = [p for p in suggestions(kb, text) if p != procedure_id][:2]
+        others = [p for p in dict.fromkeys([passed_over, *suggestions(kb, text)]) if p and p != procedure_id][:2]
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [
             Button(kb.procedures[p].title.get(language), aspect_payload("overview", p)) for p in others

@@ -204,3 +204,12 @@ def test_a_topic_with_more_said_is_answered_about_the_procedure_the_rest_describ
     assert reply.answers[0].data.get("procedure") == "citizenship_naturalization"
     bare = conversation.answer_question("гражданство", None, [], SEEN, real_kb, TODAY)
     assert "choices" in bare.answers[0].data
+
+
+def test_a_name_passed_over_is_said_and_offered(real_kb):
+    text = "I came to Slovakia because I'm persecuted at home for being gay. where do I go to ask for protection?"
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    (answer,) = reply.answers
+    assert answer.data["procedure"] == "asylum"
+    assert answer.text.split("\n")[1] == say("understood_as", "en", title=real_kb.procedures["asylum"].title.en)
+    assert '/ask_overview{"procedure": "voluntary_return"}' in [b.payload for b in answer.buttons]
