@@ -38,6 +38,7 @@ from pobyt.engine.reading import (
     question_parts,
     routed_procedures,
     understood_surely,
+    without_aspect_words,
     without_names,
 )
 from pobyt.engine.respond import (
@@ -227,7 +228,8 @@ def answer_question(
     if subject is not None and subject.kind in ("topic", "choice"):
         choices = kb.topics[subject.id].procedures if subject.kind == "topic" else list(subject.choices)
         chosen = choice_made(kb, choices, asked)
-        if chosen is None and text and not pressed and len(analyse(asked)) >= CHOICE_BY_ROUTER_WORDS:
+        said = analyse(without_aspect_words(asked))
+        if chosen is None and text and not pressed and len(said) >= CHOICE_BY_ROUTER_WORDS:
             # "гражданство, экзамен какие вопросы": the rest of the message says which one it is.
             chosen = next(
                 (r.procedure for r in routed_procedures(kb, text, 3, ROUTE_SURE) if r.procedure in choices), None

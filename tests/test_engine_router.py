@@ -204,6 +204,14 @@ def test_a_topic_with_more_said_is_answered_about_the_procedure_the_rest_describ
     assert reply.answers[0].data.get("procedure") == "citizenship_naturalization"
     bare = conversation.answer_question("гражданство", None, [], SEEN, real_kb, TODAY)
     assert "choices" in bare.answers[0].data
+    # Words that only say the aspect do not say which one: the answer differs, so it is asked back.
+    aspect_only = conversation.answer_question(
+        "які документи потрібні для возз'єднання сім'ї", None, [], SEEN, real_kb, TODAY
+    )
+    assert aspect_only.answers[0].data["choices"] == [
+        "permanent_residence_5_years",
+        "temporary_residence_family_reunion",
+    ]
 
 
 def test_a_name_passed_over_is_said_and_offered(real_kb):

@@ -212,3 +212,14 @@ _ASPECT_CUES = (
 def asked_aspect(text: str) -> Optional[str]:
     """Returns the aspect a question's own words ask about ("how much", "куди подавати"), or None."""
     return next((aspect for aspect, cue in _ASPECT_CUES if cue.search(text)), None)
+
+
+def without_aspect_words(text: str) -> str:
+    """Returns ``text`` without the words that only say which aspect is asked ("documents", "скільки коштує").
+
+    "які документи потрібні для возз'єднання сім'ї" says nothing about *which* family reunion: the
+    topic must still be asked back.
+    """
+    for _, cue in _ASPECT_CUES:
+        text = cue.sub(" ", text)
+    return text
