@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from pobyt import conversation
-from pobyt.answers import Answer, Button
+from pobyt.answers import Answer, Button, human_button
 from pobyt.engine.reading import asks_for_language
 from pobyt.messages import say
 
@@ -61,8 +61,7 @@ def answer_instead(tracker: Tracker) -> Optional[conversation.Reply]:
         # A long message is never just "thanks" or "yes": it is answered when it describes a procedure
         # ("the address on my card is wrong because I moved, am I in trouble?"), else it is honestly
         # not understood.
-        described = conversation.described_procedure(conversation.get_knowledge_base(), text)
-        return answer_as_question(tracker) if described is not None else fallback_reply(tracker)
+        return answer_as_question(tracker) if conversation.describes_procedure(text) else fallback_reply(tracker)
     return answer_as_question(tracker)
 
 
@@ -259,7 +258,7 @@ class ActionDeny(LanguageAwareAction):
 
     def replies(self, language: str, tracker: Tracker) -> List[Answer]:
         """Returns the invitation with a button to the menu and one to a person."""
-        buttons = [Button(say("button.menu", language), "/help"), Button(say("button.human", language), "/ask_human")]
+        buttons = [Button(say("button.menu", language), "/help"), human_button(language)]
         return [Answer(say("deny", language), buttons, data={"language": language})]
 
 
@@ -292,9 +291,7 @@ class ActionFallback(ReplyAction):
         """
         text = latest_text(tracker)
         entities = tracker.latest_message.get("entities") or []
-        if conversation.names_knowledge(text, entities) or (
-            text and conversation.described_procedure(conversation.get_knowledge_base(), text) is not None
-        ):
+        if conversation.names_knowledge(text, entities) or conversation.describes_procedure(text):
             return answer_as_question(tracker)
         return fallback_reply(tracker)
 

@@ -74,6 +74,16 @@ def aspect_payload(aspect: str, procedure_id: str) -> str:
     return f"/ask_{aspect}{json.dumps({'procedure': procedure_id})}"
 
 
+def overview_button(kb: KnowledgeBase, procedure_id: str, language: str) -> Button:
+    """Returns the button that asks for a procedure's overview, titled with its name."""
+    return Button(kb.procedures[procedure_id].title.get(language), aspect_payload("overview", procedure_id))
+
+
+def human_button(language: str) -> Button:
+    """Returns the "talk to a person" button."""
+    return Button(say("button.human", language), "/ask_human")
+
+
 def _join_or(items: Sequence[str], language: str) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -334,7 +344,7 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
     offices = proc.where_to_apply if aspect in ("where", "contacts") else []
     # An overview offers the related procedures (after temporary protection: the transition).
     buttons = [
-        Button(kb.procedures[other].title.get(language), aspect_payload("overview", other))
+        overview_button(kb, other, language)
         for other in proc.related[:MAX_RELATED_BUTTONS]
         if aspect == "overview" and other in kb.procedures
     ]

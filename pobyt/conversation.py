@@ -16,10 +16,11 @@ from pobyt.answers import (
     Answer,
     Button,
     aspect_body_inherited,
-    aspect_payload,
     city_branches,
+    human_button,
     human_contacts,
     named_city,
+    overview_button,
     render_aspect,
     render_choice,
     render_office,
@@ -273,7 +274,7 @@ def answer_question(
             # Not sure what is asked: say so, offer the likeliest procedures, and name a person.
             contacts = say("human", language, contacts=human_contacts(kb, language, text))
             answer = render_choice(kb, choices, f"{say('not_found', language)}\n{contacts}", aspect, language)
-        answer.buttons.append(Button(say("button.human", language), "/ask_human"))
+        answer.buttons.append(human_button(language))
         return reply(answer)
     new_slots["procedure"] = procedure_id
     city = named_city(text)
@@ -293,8 +294,7 @@ def answer_question(
         offices = list(proc.where_to_apply) + (list(HUMAN_HELP_OFFICES) if aspect == "contacts" else [])
         branches = city_branches(kb, offices, city, language)
         if branches:
-            head, *rest = answer.text.split("\n")
-            answer.text = "\n".join([head, *branches, *rest])
+            answer.text = after_title(answer.text, branches)
     # The facts that answer lead, unless the aspect's block already states them.
     shown = [f for f in leading if f.kind == "question" or f.aspect != aspect]
     # Only a message that asks something besides the names it gives can be answered weakly.
@@ -310,17 +310,15 @@ def answer_question(
     # Other words besides the aspect's, matching nothing: the block answers, and a person is named too.
     refer = weak or (by_block and asks)
     if shown or refer or dated:
-        head, *rest = answer.text.split("\n")
-        lines = [head]
+        lines = []
         if weak:
             # Most of what is asked is in none of the procedure's statements, or the best of them
             # shares little with it: say so first, then what comes closest, and whom to ask.
             lines.append(say("not_covered" if unsure else "not_sure", language, title=proc.title.get(language)))
             answer.data["uncovered"] = unsure
-        lines += fact_lines(kb, shown, language) + dated + rest
+        answer.text = after_title(answer.text, lines + fact_lines(kb, shown, language) + dated)
         if refer:
-            lines.append(say("human", language, contacts=human_contacts(kb, language, text)))
-        answer.text = "\n".join(lines)
+            answer.text += "\n" + say("human", language, contacts=human_contacts(kb, language, text))
         if shown:
             answer.data["facts"] = [f.id for f in shown]
     if text or pressed:
@@ -332,14 +330,17 @@ def answer_question(
         # procedures, the named one first, are one tap away, and when the reading is not sure or
         # went past the name the reply says how it understood the message.
         if passed_over or not understood_surely(kb, text, procedure_id):
-            head, *rest = answer.text.split("\n")
-            answer.text = "\n".join([head, say("understood_as", language, title=proc.title.get(language)), *rest])
+            answer.text = after_title(answer.text, [say("understood_as", language, title=proc.title.get(language))])
         others = [p for p in dict.fromkeys([passed_over, *suggestions(kb, text)]) if p and p != procedure_id][:2]
         position = max(len(answer.buttons) - 1, 0)
-        answer.buttons[position:position] = [
-            Button(kb.procedures[p].title.get(language), aspect_payload("overview", p)) for p in others
-        ]
+        answer.buttons[position:position] = [overview_button(kb, p, language) for p in others]
     return reply(answer)
+
+
+def after_title(text: str, lines: Sequence[str]) -> str:
+    """Returns an answer's ``text`` with ``lines`` right after its first line (the procedure's title)."""
+    head, *rest = text.split("\n")
+    return "\n".join([head, *lines, *rest])
 
 
 def _answer_parts(
@@ -457,6 +458,11 @@ def direct_answer(text: str, entities: Sequence[Mapping[str, Any]], language: st
     return render_question(kb, question, language, today()) if question is not None else None
 
 
+def describes_procedure(text: str) -> bool:
+    """True when a message describes a procedure without naming it (the router reads it surely enough)."""
+    return bool(text) and described_procedure(get_knowledge_base(), text) is not None
+
+
 def names_knowledge(text: str, entities: Sequence[Mapping[str, Any]], kb: Optional[KnowledgeBase] = None) -> bool:
     """True when a typed message names a procedure, topic or office, or a question entry answers it."""
     if not text:
@@ -472,14 +478,10 @@ def menu(language: str, kb: Optional[KnowledgeBase] = None) -> Answer:
     """Returns the help menu: what the assistant can do, the topics, and a few buttons."""
     kb = kb or get_knowledge_base()
     lines = [say("help", language), *(f"• {say('category.' + c.value, language)}" for c in Category)]
-    buttons = [
-        Button(kb.procedures[p].title.get(language), aspect_payload("overview", p))
-        for p in MENU_PROCEDURES
-        if p in kb.procedures
-    ]
+    buttons = [overview_button(kb, p, language) for p in MENU_PROCEDURES if p in kb.procedures]
     # The guided checks ("which permit fits me?"), started by their intents check_<id> (actions/checks.py).
     buttons += [Button(check_say(f"check.title.{check_id}", language), f"/check_{check_id}") for check_id in CHECKS]
-    buttons.append(Button(say("button.human", language), "/ask_human"))
+    buttons.append(human_button(language))
     return Answer("\n".join(lines), buttons, {"language": language})
 
 
@@ -496,8 +498,8 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
     choices = suggestions(kb, text)
     contacts = say("human", language, contacts=human_contacts(kb, language, text))
     if choices:
-        buttons = [Button(kb.procedures[p].title.get(language), aspect_payload("overview", p)) for p in choices]
-        buttons.append(Button(say("button.human", language), "/ask_human"))
+        buttons = [overview_button(kb, p, language) for p in choices]
+        buttons.append(human_button(language))
         text_lines = [say("not_found", language), contacts]
         return Answer("\n".join(text_lines), buttons, {"choices": choices, "language": language})
     return human_help(language, kb, say("fallback", language), text)

@@ -51,6 +51,13 @@ _SINGLE_FIELDS = (
 )
 
 
+def procedure_names(proc: Procedure) -> List[str]:
+    """Returns every name of a procedure: titles in the three languages, official name, aliases, purpose words."""
+    names = [proc.title.en, proc.title.uk, proc.title.ru, proc.official_name]
+    names += [name for _, name in proc.aliases.all()] + [word for _, word in proc.purpose_words.all()]
+    return [name for name in names if name]
+
+
 def procedure_facts(kb: KnowledgeBase, proc: Procedure) -> List[Fact]:
     """Returns the facts a procedure states itself (not the inherited ones)."""
     sources = tuple(dict.fromkeys(ref.source for ref in proc.sources))

@@ -18,7 +18,9 @@ from pobyt.answers import (
     Button,
     aspect_body_inherited,
     aspect_payload,
+    human_button,
     human_contacts,
+    overview_button,
     review_lines,
     source_line,
     validity_lines,
@@ -250,7 +252,7 @@ def next_buttons(kb: KnowledgeBase, procedure_id: str, shown: str, language: str
             buttons.append(Button(say(f"heading.{aspect}", language).rstrip(":"), aspect_payload(aspect, procedure_id)))
     if procedure_id in CHECK_OF_PROCEDURE:
         buttons.append(Button(say("button.check", language), f"/check_{CHECK_OF_PROCEDURE[procedure_id]}"))
-    buttons.append(Button(say("button.human", language), "/ask_human"))
+    buttons.append(human_button(language))
     return buttons
 
 
@@ -273,11 +275,11 @@ def render_question(kb: KnowledgeBase, question: Question, language: str, today:
     procedures = [p for p in dict.fromkeys([question.procedure, *question.procedures, *question.related]) if p]
     for proc_id in procedures[:3]:
         if proc_id in kb.procedures:
-            buttons.append(Button(kb.procedures[proc_id].title.get(language), aspect_payload("overview", proc_id)))
+            buttons.append(overview_button(kb, proc_id, language))
     check = next((CHECK_OF_PROCEDURE[p] for p in procedures if p in CHECK_OF_PROCEDURE), None)
     if check:
         buttons.append(Button(say("button.check", language), f"/check_{check}"))
-    buttons.append(Button(say("button.human", language), "/ask_human"))
+    buttons.append(human_button(language))
     data: Dict[str, Any] = {
         "question": question.id,
         "procedure": question.procedure,

@@ -19,7 +19,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from pobyt.engine.facts import Fact, all_facts
+from pobyt.engine.facts import Fact, all_facts, procedure_names
 from pobyt.kb.models import KnowledgeBase
 from pobyt.kb.search import tokens
 
@@ -136,13 +136,11 @@ class FactIndex:
         words = self._searched.get(fact.id)
         return words if words is not None else frozenset(analyse(" ".join(fact.search_texts)))
 
-    def coverage(self, words: Sequence[str], position: int) -> float:
-        """Returns the share of the weight of ``words`` that the fact at ``position`` contains."""
+    def coverage(self, words: Sequence[str], vocabulary: frozenset) -> float:
+        """Returns the share of the weight of ``words`` that ``vocabulary`` contains."""
         unique = set(words)
         total = sum(self.weight(w) for w in unique)
-        if not total:
-            return 0.0
-        return sum(self.weight(w) for w in unique if w in self._tokens[position]) / total
+        return sum(self.weight(w) for w in unique if w in vocabulary) / total if total else 0.0
 
     def search(
         self,
@@ -191,15 +189,8 @@ class FactIndex:
     def _hit(self, words: Sequence[str], found: List[Tuple[float, int]]) -> Hit:
         """Returns the hit of one fact from its best-matching documents (score first)."""
         vocabulary = frozenset().union(*(self._tokens[p] for _, p in found))
-        unique = set(words)
-        total = sum(self.weight(w) for w in unique)
-        covered = sum(self.weight(w) for w in unique if w in vocabulary) / total if total else 0.0
         score, position = found[0]
-        return Hit(self.facts[position], score, covered, len(unique & vocabulary))
-
-    def matched(self, words: Sequence[str], position: int) -> int:
-        """Returns how many different words of ``words`` the fact at ``position`` contains."""
-        return len(set(words) & self._tokens[position])
+        return Hit(self.facts[position], score, self.coverage(words, vocabulary), len(set(words) & vocabulary))
 
 
 def procedure_documents(kb: KnowledgeBase) -> List[Fact]:
@@ -211,9 +202,7 @@ def procedure_documents(kb: KnowledgeBase) -> List[Fact]:
     """
     texts: Dict[str, List[str]] = {}
     for proc in kb.procedures.values():
-        names = [proc.title.en, proc.title.uk, proc.title.ru, proc.official_name]
-        names += [name for _, name in proc.aliases.all()] + [word for _, word in proc.purpose_words.all()]
-        texts[proc.id] = names
+        texts[proc.id] = procedure_names(proc)
     for fact in all_facts(kb):
         owners = [fact.procedure] if fact.procedure else []
         if fact.kind == "question":

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from pobyt.engine.facts import all_facts
+from pobyt.engine.facts import all_facts, procedure_names
 from pobyt.engine.retrieval import QUESTION_WORDS, analyse
 from pobyt.kb.models import KnowledgeBase
 
@@ -48,9 +48,7 @@ def training_examples(kb: KnowledgeBase) -> List[Tuple[str, str]]:
     """Returns ``(text, procedure)`` pairs: everything the knowledge base says about each procedure."""
     examples: List[Tuple[str, str]] = []
     for proc in kb.procedures.values():
-        names = [proc.title.en, proc.title.uk, proc.title.ru, proc.official_name]
-        names += [name for _, name in proc.aliases.all()] + [word for _, word in proc.purpose_words.all()]
-        examples += [(name, proc.id) for name in names if name]
+        examples += [(name, proc.id) for name in procedure_names(proc)]
     for fact in all_facts(kb):
         if fact.procedure not in kb.procedures:
             continue
