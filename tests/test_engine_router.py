@@ -221,3 +221,11 @@ def test_a_name_passed_over_is_said_and_offered(real_kb):
     assert answer.data["procedure"] == "asylum"
     assert answer.text.split("\n")[1] == say("understood_as", "en", title=real_kb.procedures["asylum"].title.en)
     assert '/ask_overview{"procedure": "voluntary_return"}' in [b.payload for b in answer.buttons]
+
+
+def test_what_a_procedure_states_anywhere_is_not_uncovered(real_kb):
+    from pobyt.engine.respond import uncovered
+
+    # Words from its documents and fees, far from its title: the whole procedure is read, not its name.
+    assert not uncovered(real_kb, "marriage certificate translation fee", "temporary_residence_family_reunion")
+    assert uncovered(real_kb, "pension amount tax return", "temporary_residence_family_reunion")

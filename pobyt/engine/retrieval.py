@@ -83,8 +83,13 @@ class FactIndex:
             # A question entry is found by how it is asked (question and variants), not by its
             # answer, whose words ("yes", "permit") would make it match unrelated messages; each
             # phrasing is its own document, so a message must match one way of asking well (a long
-            # variant's words do not add to every other variant's).
-            for text in fact.search_texts or (" ".join(fact.texts.values()),):
+            # variant's words do not add to every other variant's). Any other fact, a whole
+            # procedure's document included, is one document.
+            if fact.kind == "question":
+                documents = fact.search_texts
+            else:
+                documents = (" ".join(fact.search_texts or fact.texts.values()),)
+            for text in documents:
                 words = analyse(text)
                 self.facts.append(fact)
                 corpus.append(words or ["_"])
