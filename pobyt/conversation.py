@@ -32,6 +32,7 @@ from pobyt.engine.reading import (
     MAX_PARTS,
     ROUTE_SURE,
     asked_aspect,
+    asks_what_to_do,
     choice_made,
     described_procedure,
     inferred_procedure,
@@ -281,8 +282,14 @@ def answer_question(
     if city and intent_aspect is None and aspect not in ("where", "contacts"):
         aspect = new_slots["aspect"] = "where"  # "and in Košice?"
     hits = leading_facts(kb, asked, procedure_id) if text and not pressed else []
-    leading = [h.fact for h in hits]
     proc = kb.procedures[procedure_id]
+    # "my firm in Poland sends me to a site in Slovakia, what do I need?": the situation's own words
+    # are not the sources' words, and no statement matches; the procedure's steps answer.
+    what_to_do = bool(text) and not pressed and not hits and asks_what_to_do(asked) and asked_aspect(asked) is None
+    if what_to_do:
+        has_steps = bool(aspect_body_inherited(kb, proc, "steps", language, on)[0])
+        aspect = intent_aspect = new_slots["aspect"] = "steps" if has_steps else "overview"
+    leading = [h.fact for h in hits]
     if leading and (intent_aspect is None or not aspect_body_inherited(kb, proc, aspect, language, on)[0]):
         # No aspect asked, or the sources say nothing about the one asked: the matching facts decide.
         aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
@@ -301,7 +308,7 @@ def answer_question(
     asks = bool(text) and not pressed and bool(fact_index(kb).known(analyse(asked)))
     # The aspect asked ("how much?") answered by its block is no weak match, whatever else was said.
     by_block = intent_aspect is not None and aspect == intent_aspect and not hits
-    weak = asks and not by_block and (not hits or hits[0].coverage < LEAD_SURE)
+    weak = asks and not by_block and not what_to_do and (not hits or hits[0].coverage < LEAD_SURE)
     # "Nothing about this" only when no statement shares a word with the question; else "not sure".
     unsure = weak and not hits and uncovered(kb, asked, procedure_id)
     # When temporary protection ends matters whatever is asked about it (the block already says it

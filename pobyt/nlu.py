@@ -6,6 +6,7 @@ matches the titles and aliases (lemmatised for Ukrainian and Russian, tolerant o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -71,6 +72,23 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
 CHECK_START_INTENTS = ("check_family", "check_after_protection", "check_permanent")
 #: A message with at least this many words describes a situation: it is answered, not questioned.
 LONG_MESSAGE_WORDS = 15
+#: Only an aspect intent among the classifier's best this many replaces a check's intent.
+RANKED_ASPECTS = 3
+#: The procedures the family check decides between: a message clearly about another is answered.
+FAMILY_CHECK_PROCEDURES = frozenset({"permanent_residence_5_years", "temporary_residence_family_reunion"})
+#: Words of a request for the questionnaire itself ("check whether I can...", "перевір", "проверь").
+_CHECK_REQUEST = re.compile(r"\bcheck\b|questionnaire|\bперевір|\bпровер|\bопитуван|\bопрос", re.IGNORECASE)
+
+
+def _surely_read(text: str, entities: List[Dict[str, Any]]) -> Optional[str]:
+    """Returns the procedure the message names or the router reads surely, else None."""
+    from pobyt.engine.reading import ROUTE_SURE, routed_procedures
+
+    named = [e.get("value") for e in entities if e.get("entity") == "procedure"]
+    if len(set(named)) == 1:
+        return named[0]
+    routes = routed_procedures(get_knowledge_base(), text, 1, floor=ROUTE_SURE)
+    return routes[0].procedure if routes else None
 
 
 def informational_intent(
@@ -78,18 +96,32 @@ def informational_intent(
 ):
     """Returns the aspect intent to use instead of starting a guided check, or None to keep the intent.
 
-    "Is my protection over in March?" or a long message about a situation was asked to be answered,
-    not to fill in a questionnaire: when a question entry answers it, or it is long, the best aspect
-    intent of the ranking (else ``ask_overview``) replaces the check's intent, and the reply offers
-    the check as a button. A short "can I bring my wife to Slovakia" still starts the check.
+    A guided check starts when asked for; a question the sources answer is answered, and the reply
+    offers the check as a button. So the check's intent is replaced (by the best aspect intent of the
+    ranking, else ``ask_overview``) when a question entry answers the message, when it is long, or when
+    it is clearly about one procedure: "after how many years can I get citizenship" is answered with
+    the 8 years, and "I'm 16 and here without my parents" is not asked who the family member is.
+    The family check still starts for a short message about the procedures it decides between ("can
+    I bring my wife to Slovakia": the answer depends on who the wife would join), and every check
+    starts when a short message asks for it ("check whether...").
     """
     from pobyt.conversation import aspect_of_intent, question_for
 
-    if intent.get("name") not in CHECK_START_INTENTS or not text or text.startswith("/"):
+    name = intent.get("name")
+    if name not in CHECK_START_INTENTS or not text or text.startswith("/"):
         return None
-    if len(text.split()) < LONG_MESSAGE_WORDS and question_for(text, entities, get_knowledge_base()) is None:
+    long_message = len(text.split()) >= LONG_MESSAGE_WORDS
+    if not long_message and _CHECK_REQUEST.search(text):
         return None
-    aspect = next((i for i in ranking if aspect_of_intent(i.get("name"))), None)
+    answerable = long_message or question_for(text, entities, get_knowledge_base())
+    if not answerable:
+        procedure = _surely_read(text, entities)
+        family_case = name == "check_family" and procedure in FAMILY_CHECK_PROCEDURES
+        answerable = procedure is not None and not family_case
+    if not answerable:
+        return None
+    # An aspect intent the classifier ranks far down says little: "can I stay after March?" is not about fees.
+    aspect = next((i for i in ranking[:RANKED_ASPECTS] if aspect_of_intent(i.get("name"))), None)
     return {"name": aspect["name"] if aspect else "ask_overview", "confidence": intent.get("confidence")}
 
 

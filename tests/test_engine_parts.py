@@ -100,6 +100,38 @@ def test_a_check_intent_yields_to_an_answerable_question():
     assert replaced == {"name": "ask_deadlines", "confidence": 0.8}
 
 
+@pytest.mark.parametrize(
+    ("check", "text"),
+    [
+        ("check_permanent", "громадянство словаччини через скільки років можна отримати"),
+        ("check_permanent", "живу здесь 9 лет, хочу словацкий паспорт, с чего начать"),
+        ("check_family", "мені 16, я тут сама без батьків, що мені робити"),
+        ("check_after_protection", "can I stay after March 2027?"),
+    ],
+)
+def test_a_check_intent_yields_when_the_message_is_clearly_about_one_procedure(check, text):
+    replaced = informational_intent(text, {"name": check, "confidence": 0.7}, RANKING, [])
+    assert replaced is not None and replaced["name"] in ("ask_deadlines", "ask_overview")
+
+
+def test_a_far_down_aspect_intent_does_not_replace_a_check():
+    ranking = [{"name": "check_after_protection"}, {"name": "thank"}, {"name": "ask_human"}, {"name": "ask_fees"}]
+    replaced = informational_intent("can I stay after March 2027?", {"name": "check_after_protection"}, ranking, [])
+    assert replaced["name"] == "ask_overview"
+
+
+@pytest.mark.parametrize(
+    ("check", "text"),
+    [
+        ("check_permanent", "check if I can get citizenship"),
+        ("check_after_protection", "перевірте, чи можу я залишитися після березня 2027"),
+        ("check_family", "чи можу я привезти дружину до словаччини"),
+    ],
+)
+def test_a_request_for_the_check_or_a_family_case_starts_the_check(check, text):
+    assert informational_intent(text, {"name": check, "confidence": 0.7}, RANKING, []) is None
+
+
 def test_an_explicit_short_check_request_still_starts_the_check():
     intent = {"name": "check_family", "confidence": 0.9}
     assert informational_intent("can I bring my wife to slovakia", intent, RANKING, []) is None

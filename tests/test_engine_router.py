@@ -229,3 +229,12 @@ def test_what_a_procedure_states_anywhere_is_not_uncovered(real_kb):
     # Words from its documents and fees, far from its title: the whole procedure is read, not its name.
     assert not uncovered(real_kb, "marriage certificate translation fee", "temporary_residence_family_reunion")
     assert uncovered(real_kb, "pension amount tax return", "temporary_residence_family_reunion")
+
+
+def test_what_to_do_in_a_situation_no_statement_matches_gets_the_steps_not_nothing(real_kb):
+    text = "моя фірма в польщі відправляє мене на будову в словаччину на пів року. шо мені треба?"
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    answer = reply.answers[-1]
+    assert answer.data["procedure"] == "posted_worker" and answer.data["aspect"] == "steps"
+    assert "90 днів" in answer.text
+    assert say("not_covered", "uk", title=real_kb.procedures["posted_worker"].title.uk).split("«")[0] not in answer.text

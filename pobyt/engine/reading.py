@@ -214,6 +214,24 @@ def asked_aspect(text: str) -> Optional[str]:
     return next((aspect for aspect, cue in _ASPECT_CUES if cue.search(text)), None)
 
 
+#: "What do I do now?", "шо мені треба?", "с чего начать?": a request for the steps of whatever the
+#: situation is, not for a particular fact.
+_WHAT_TO_DO = re.compile(
+    r"\bwhat (do|should|must|can|shall) (i|we) (do|need|arrange|apply for)\b|\bwhat now\b|\bwhat next\b|"
+    r"\bwhat are my options\b|\bwhat happens( to (me|us))?\b|\bwhere (do|should) (i|we) (start|begin)\b|"
+    r"\b(що|шо|чо) (ж )?(мені|нам)? ?(треба|потрібно|робити|оформлювати|оформляти|подавати|далі|буде)\b|"
+    r"\bз чого (почати|починати)\b|\bяк (мені )?бути\b|"
+    r"\b(что|шо|чо) (же )?(мне|нам)? ?(делать|нужно|надо|оформлять|подавать|дальше|будет)\b|"
+    r"\bс чего (начать|начинать)\b|\bкак (мне )?быть\b",
+    re.IGNORECASE,
+)
+
+
+def asks_what_to_do(text: str) -> bool:
+    """True when a message asks what to do in its situation ("what do I need?", "що мені робити?")."""
+    return bool(_WHAT_TO_DO.search(text))
+
+
 def without_aspect_words(text: str) -> str:
     """Returns ``text`` without the words that only say which aspect is asked ("documents", "скільки коштує").
 
