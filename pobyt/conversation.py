@@ -222,6 +222,8 @@ def answer_question(
     if text and not pressed and not city_only:
         context = named or (slots.get("procedure") if subject is None else None)
         found = best_question(kb, asked, context, intent_aspect, strict=named is not None, full_text=text)
+        if found is not None and found.question is not None and context is None:
+            found = None if off_reading(kb, found.question, text) else found
         if found is not None and found.question is not None:
             question = found.question
             new_slots["procedure"] = question.procedure or slots.get("procedure")
@@ -342,6 +344,24 @@ def answer_question(
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [overview_button(kb, p, language) for p in others]
     return reply(answer)
+
+
+def off_reading(kb: KnowledgeBase, question: Question, text: str) -> bool:
+    """True when a question entry is about something else than the procedure the message clearly describes.
+
+    "Меня уволили, у меня побыт по работе, что делать?" shares "что делать" with the displaced
+    persons' "what must I do" entry, but the router reads employment residence surely: an entry about
+    a procedure that is neither that one, its general procedure or kinds, nor one it lists as related,
+    answers another person's situation.
+    """
+    own = {question.procedure, *question.procedures} - {None}
+    routes = routed_procedures(kb, text, 1, ROUTE_SURE)
+    if not own or not routes:
+        return False
+    reading = kb.procedures[routes[0].procedure]
+    near = {reading.id, reading.part_of, *reading.related}
+    near |= {p.id for p in kb.procedures.values() if p.part_of == reading.id}
+    return not own & near
 
 
 def after_title(text: str, lines: Sequence[str]) -> str:

@@ -238,3 +238,11 @@ def test_what_to_do_in_a_situation_no_statement_matches_gets_the_steps_not_nothi
     assert answer.data["procedure"] == "posted_worker" and answer.data["aspect"] == "steps"
     assert "90 днів" in answer.text
     assert say("not_covered", "uk", title=real_kb.procedures["posted_worker"].title.uk).split("«")[0] not in answer.text
+
+
+def test_a_question_entry_about_another_persons_situation_gives_way_to_the_sure_reading(real_kb):
+    # "что делать" matches the displaced persons' "what must I do" entry; the message is about employment.
+    text = "меня уволили с работы, у меня побыт по работе. что делать?"
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    assert reply.slots["procedure"] == "temporary_residence_employment"
+    assert "15 июля 2026" not in reply.answers[-1].text
