@@ -51,6 +51,7 @@ from pobyt.engine.respond import (
     fact_lines,
     leading_facts,
     next_buttons,
+    office_referral_lines,
     render_question,
     uncovered,
 )
@@ -224,6 +225,9 @@ def answer_question(
         found = best_question(kb, asked, context, intent_aspect, strict=named is not None, full_text=text)
         if found is not None and found.question is not None and context is None:
             found = None if off_reading(kb, found.question, text) else found
+        if found is not None and found.question is not None and subject is not None and subject.kind == "office":
+            # "opening hours of the foreign police" is not answered by the IOM centre's hours.
+            found = None if about_other_office(kb, found.question, subject.id) else found
         if found is not None and found.question is not None:
             question = found.question
             new_slots["procedure"] = question.procedure or slots.get("procedure")
@@ -245,7 +249,10 @@ def answer_question(
         subject = Subject("procedure", chosen)
     if subject is not None and subject.kind == "office":
         new_slots["office"] = subject.id
-        return reply(render_office(kb, subject.id, language))
+        answer = render_office(kb, subject.id, language)
+        # "phone of the foreign police in Nitra": what the sources lack is said, with who can tell.
+        answer.text = after_title(answer.text, office_referral_lines(kb, subject.id, text, language))
+        return reply(answer)
     procedure_id = subject.id if subject is not None else None
     described = False
     if procedure_id is None and text and not pressed:
@@ -362,6 +369,12 @@ def off_reading(kb: KnowledgeBase, question: Question, text: str) -> bool:
     near = {reading.id, reading.part_of, *reading.related}
     near |= {p.id for p in kb.procedures.values() if p.part_of == reading.id}
     return not own & near
+
+
+def about_other_office(kb: KnowledgeBase, question: Question, office_id: str) -> bool:
+    """True when a question entry is about an office, and not about ``office_id``."""
+    offices = {e["value"] for e in recognise(question.question.get("en"), kb) if e.get("entity") == "office"}
+    return bool(offices) and office_id not in offices
 
 
 def after_title(text: str, lines: Sequence[str]) -> str:

@@ -170,3 +170,23 @@ def test_a_language_named_in_a_question_is_not_a_request_to_switch(text, asks):
 def test_temporary_residence_from_temporary_protection_is_the_transition(real_kb, text, procedure):
     reply = conversation.answer_question(text, "ask_documents", [], {"disclaimer_shown": True}, real_kb)
     assert reply.slots["procedure"] == procedure
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "missing"),
+    [
+        ("телефон поліції для іноземців у Братиславі", "uk", "номера телефону"),
+        ("how do I book an appointment at the foreign police", "en", "how to book an appointment"),
+        ("часы работы иностранной полиции", "ru", "часов работы"),
+    ],
+)
+def test_an_office_detail_the_sources_lack_is_said_with_the_helpline(text, language, missing):
+    reply = conversation.answer_question(text, "ask_contacts", [], {"language": language})
+    answer = reply.answers[-1]
+    assert answer.data["office"] == "foreign_police"
+    assert missing in answer.text and "0850 211 478" in answer.text
+
+
+def test_an_office_detail_the_sources_give_is_not_said_missing():
+    answer = conversation.answer_question("IOM migration centre phone", "ask_contacts", [], {}).answers[-1]
+    assert "0850 211 478" in answer.text and "do not give" not in answer.text

@@ -8,6 +8,7 @@ aspect asked when that helps, then source and date, then buttons for the natural
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -27,7 +28,7 @@ from pobyt.answers import (
 )
 from pobyt.engine.facts import Fact
 from pobyt.engine.retrieval import Hit, analyse, fact_index, procedure_index
-from pobyt.kb.models import KnowledgeBase, Question
+from pobyt.kb.models import KnowledgeBase, Office, Question
 from pobyt.messages import say
 
 #: A question entry answers a message when its adjusted coverage reaches this.
@@ -299,3 +300,38 @@ def aspect_of_facts(facts: Sequence[Fact]) -> Optional[str]:
 def today_or(value: Optional[dt.date]) -> dt.date:
     """Returns ``value`` or today's date."""
     return value or dt.date.today()
+
+
+#: What a question about an office asks for, by the words it uses (stems, three languages).
+OFFICE_DETAIL_CUES = (
+    ("phone", re.compile(r"phone|\bcall\b|number|телефон|номер|зателефон|подзвон|позвон", re.I)),
+    (
+        "hours",
+        re.compile(
+            r"hours|\bopen|годин\w* (роботи|прийому)|графік|час\w* (работы|приема)|режим|розклад|расписан",
+            re.I,
+        ),
+    ),
+    ("booking", re.compile(r"\bbook|appointment|reserv|запис|резерв|онлайн|online|черг|очеред|termín", re.I)),
+)
+
+
+def missing_office_details(office: Office, text: str) -> List[str]:
+    """Returns what ``text`` asks about an office that the knowledge base does not give (phone, hours, booking).
+
+    "телефон поліції для іноземців у Братиславі": the sources give no phone number of the Foreign
+    Police, so the reply must say so and name someone who can tell, not only describe the office.
+    """
+    phones = office.phones + [p for location in office.locations for p in location.phones]
+    given = {"phone": bool(phones), "hours": any(location.hours for location in office.locations), "booking": False}
+    return [detail for detail, cue in OFFICE_DETAIL_CUES if cue.search(text) and not given[detail]]
+
+
+def office_referral_lines(kb: KnowledgeBase, office_id: str, text: str, language: str) -> List[str]:
+    """Lines saying which asked details of an office the sources lack, and who can tell (none when all are given)."""
+    missing = missing_office_details(kb.offices[office_id], text)
+    if not missing:
+        return []
+    what = ", ".join(say(f"office_detail.{detail}", language) for detail in missing)
+    contacts = human_contacts(kb, language, text)
+    return [say("office_detail_missing", language, what=what), say("human", language, contacts=contacts)]
