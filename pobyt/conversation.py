@@ -304,6 +304,15 @@ def answer_question(
         aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
         if not aspect_body_inherited(kb, proc, aspect, language, on)[0]:
             aspect = new_slots["aspect"] = "overview"
+    not_given: Optional[str] = None
+    substituted = False
+    if text and not pressed and aspect != "overview" and not aspect_body_inherited(kb, proc, aspect, language, on)[0]:
+        # "does an Indian birth certificate need an apostille?" read as "documents": the apostille has
+        # no document list, but its overview answers. An aspect the person's own words ask ("how
+        # much?") is said to be missing from the sources, before what they do say.
+        not_given = aspect if asked_aspect(asked) == aspect else None
+        substituted = not_given is None
+        aspect = new_slots["aspect"] = "overview"
     answer = render_aspect(kb, procedure_id, aspect, language, on)
     if city and aspect in ("where", "contacts"):
         # "and in Košice?": the branches there lead the list.
@@ -317,16 +326,19 @@ def answer_question(
     asks = bool(text) and not pressed and bool(fact_index(kb).known(analyse(asked)))
     # The aspect asked ("how much?") answered by its block is no weak match, whatever else was said.
     by_block = intent_aspect is not None and aspect == intent_aspect and not hits
-    weak = asks and not by_block and not what_to_do and (not hits or hits[0].coverage < LEAD_SURE)
+    weak = substituted or (asks and not by_block and not what_to_do and (not hits or hits[0].coverage < LEAD_SURE))
     # "Nothing about this" only when no statement shares a word with the question; else "not sure".
     unsure = weak and not hits and uncovered(kb, asked, procedure_id)
     # When temporary protection ends matters whatever is asked about it (the block already says it
     # for deadlines and the overview).
     dated = validity_lines(proc, language, on) if proc.validity and aspect not in ("deadlines", "overview") else []
     # Other words besides the aspect's, matching nothing: the block answers, and a person is named too.
-    refer = weak or (by_block and asks)
+    refer = weak or (by_block and asks) or not_given is not None
     if shown or refer or dated:
         lines = []
+        if not_given:
+            heading = say(f"heading.{not_given}", language).rstrip(":")
+            lines.append(say("aspect_not_given", language, heading=heading, title=proc.title.get(language)))
         if weak:
             # Most of what is asked is in none of the procedure's statements, or the best of them
             # shares little with it: say so first, then what comes closest, and whom to ask.

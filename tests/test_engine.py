@@ -133,7 +133,10 @@ class TestFollowUps:
     def test_a_follow_up_without_a_name_stays_with_the_procedure(self, fixture_kb):
         reply = self.reply("and how much is it?", "ask_fees", {"procedure": "temporary_protection"}, fixture_kb)
         assert reply.slots["procedure"] == "temporary_protection"
-        assert reply.answers[0].data["aspect"] == "fees"
+        # The sources give no fee for it: said so, then what they do say.
+        title = fixture_kb.procedures["temporary_protection"].title.en
+        assert reply.answers[0].text.split("\n")[1] == say("aspect_not_given", "en", heading="Fees", title=title)
+        assert reply.answers[0].data["aspect"] == "overview"
 
     def test_a_follow_up_naming_a_city_gets_where_to_go(self, fixture_kb):
         slots = {"procedure": "temporary_residence_family_reunion", "aspect": "fees"}

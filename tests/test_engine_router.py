@@ -246,3 +246,12 @@ def test_a_question_entry_about_another_persons_situation_gives_way_to_the_sure_
     reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
     assert reply.slots["procedure"] == "temporary_residence_employment"
     assert "15 июля 2026" not in reply.answers[-1].text
+
+
+def test_an_aspect_guessed_by_the_classifier_that_a_procedure_lacks_gives_its_overview_not_nothing(real_kb):
+    reply = conversation.answer_question(
+        "чи треба апостиль на індійське свідоцтво", "ask_documents", [], SEEN, real_kb, TODAY
+    )
+    answer = reply.answers[-1]
+    assert answer.data["procedure"] == "apostille" and answer.data["aspect"] == "overview"
+    assert "Гаазьк" in answer.text and "нічого не кажуть" not in answer.text
