@@ -215,7 +215,7 @@ def answer_question(
         instead = overriding_procedure(kb, text, subject.id)
         passed_over = subject.id if instead else None
         subject = Subject("procedure", instead) if instead else subject
-    subject = transition_instead(subject, entities, text, kb)
+    subject = transition_instead(subject, [e for e in entities if e.get("value") != passed_over], text, kb)
     named = subject.id if subject is not None and subject.kind == "procedure" else None
     asked = without_names(text, entities)
     # "and in Košice?" asks where, about what was discussed: no question entry is looked up.
@@ -439,7 +439,12 @@ def transition_instead(
     """
     if subject is None or subject.kind not in ("procedure", "choice") or TRANSITION not in kb.procedures:
         return subject
-    candidates = [kb.procedures[p] for p in ([subject.id] if subject.kind == "procedure" else subject.choices)]
+    chosen = [subject.id] if subject.kind == "procedure" else list(subject.choices)
+    # "з dočasné útočisko на прехідний побит": from protection to residence, named second.
+    from_protection = chosen == ["temporary_protection"]
+    named = [e.get("value") for e in entities if e.get("entity") == "procedure" and e.get("value") in kb.procedures]
+    named = named if from_protection else []
+    candidates = [kb.procedures[p] for p in dict.fromkeys(chosen + named)]
     residence = any(
         p.id in ("temporary_residence", TRANSITION) or p.part_of == "temporary_residence" for p in candidates
     )

@@ -255,3 +255,9 @@ def test_an_aspect_guessed_by_the_classifier_that_a_procedure_lacks_gives_its_ov
     answer = reply.answers[-1]
     assert answer.data["procedure"] == "apostille" and answer.data["aspect"] == "overview"
     assert "Гаазьк" in answer.text and "нічого не кажуть" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["як перейти з dočasné útočisko на прехідний побит", "как перейти с тз на внж"])
+def test_from_protection_to_residence_named_second_is_the_transition(real_kb, text):
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    assert reply.slots["procedure"] == "temporary_protection_transition"
