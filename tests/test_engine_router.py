@@ -261,3 +261,14 @@ def test_an_aspect_guessed_by_the_classifier_that_a_procedure_lacks_gives_its_ov
 def test_from_protection_to_residence_named_second_is_the_transition(real_kb, text):
     reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
     assert reply.slots["procedure"] == "temporary_protection_transition"
+
+
+def test_a_slovak_passport_is_citizenship_and_another_passport_is_not(real_kb):
+    text = "I've lived here for 11 years and my children study here, I want a Slovak passport. Where do I begin?"
+    assert conversation.answer_question(text, None, [], SEEN, real_kb, TODAY).slots["procedure"] == (
+        "citizenship_naturalization"
+    )
+    other = "у меня есть ещё румынский паспорт, по какому паспорту оформляться в Словакии?"
+    assert conversation.answer_question(other, None, [], SEEN, real_kb, TODAY).slots.get("procedure") != (
+        "citizenship_naturalization"
+    )
