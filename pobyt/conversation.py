@@ -31,11 +31,13 @@ from pobyt.checks.text import say as check_say
 from pobyt.engine.reading import (
     MAX_PARTS,
     ROUTE_SURE,
+    about_other_office,
     asked_aspect,
     asks_what_to_do,
     choice_made,
     described_procedure,
     inferred_procedure,
+    off_reading,
     overriding_procedure,
     question_parts,
     routed_procedures,
@@ -363,30 +365,6 @@ def answer_question(
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [overview_button(kb, p, language) for p in others]
     return reply(answer)
-
-
-def off_reading(kb: KnowledgeBase, question: Question, text: str) -> bool:
-    """True when a question entry is about something else than the procedure the message clearly describes.
-
-    "Меня уволили, у меня побыт по работе, что делать?" shares "что делать" with the displaced
-    persons' "what must I do" entry, but the router reads employment residence surely: an entry about
-    a procedure that is neither that one, its general procedure or kinds, nor one it lists as related,
-    answers another person's situation.
-    """
-    own = {question.procedure, *question.procedures} - {None}
-    routes = routed_procedures(kb, text, 1, ROUTE_SURE)
-    if not own or not routes:
-        return False
-    reading = kb.procedures[routes[0].procedure]
-    near = {reading.id, reading.part_of, *reading.related}
-    near |= {p.id for p in kb.procedures.values() if p.part_of == reading.id}
-    return not own & near
-
-
-def about_other_office(kb: KnowledgeBase, question: Question, office_id: str) -> bool:
-    """True when a question entry is about an office, and not about ``office_id``."""
-    offices = {e["value"] for e in recognise(question.question.get("en"), kb) if e.get("entity") == "office"}
-    return bool(offices) and office_id not in offices
 
 
 def after_title(text: str, lines: Sequence[str]) -> str:

@@ -10,7 +10,8 @@ from typing import Any, List, Mapping, Optional, Sequence
 
 from pobyt.engine.retrieval import analyse, procedure_index
 from pobyt.engine.router import Route, procedure_router
-from pobyt.kb.models import KnowledgeBase
+from pobyt.kb.models import KnowledgeBase, Question
+from pobyt.recognition import recognise
 
 #: A procedure described without its name is taken when it shares this share of the message's words...
 INFER_COVERAGE = 0.5
@@ -92,6 +93,30 @@ def understood_surely(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
         return True
     routes = routed_procedures(kb, text, 1, floor=ROUTE_SURE)
     return bool(routes) and routes[0].procedure == procedure_id
+
+
+def off_reading(kb: KnowledgeBase, question: Question, text: str) -> bool:
+    """True when a question entry is about something else than the procedure the message clearly describes.
+
+    "Меня уволили, у меня побыт по работе, что делать?" shares "что делать" with the displaced
+    persons' "what must I do" entry, but the router reads employment residence surely: an entry about
+    a procedure that is neither that one, its general procedure or kinds, nor one it lists as related,
+    answers another person's situation.
+    """
+    own = {question.procedure, *question.procedures} - {None}
+    routes = routed_procedures(kb, text, 1, ROUTE_SURE)
+    if not own or not routes:
+        return False
+    reading = kb.procedures[routes[0].procedure]
+    near = {reading.id, reading.part_of, *reading.related}
+    near |= {p.id for p in kb.procedures.values() if p.part_of == reading.id}
+    return not own & near
+
+
+def about_other_office(kb: KnowledgeBase, question: Question, office_id: str) -> bool:
+    """True when a question entry is about an office, and not about ``office_id``."""
+    offices = {e["value"] for e in recognise(question.question.get("en"), kb) if e.get("entity") == "office"}
+    return bool(offices) and office_id not in offices
 
 
 def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:
