@@ -31,6 +31,7 @@ from pobyt.checks.text import say as check_say
 from pobyt.engine.reading import (
     MAX_PARTS,
     ROUTE_SURE,
+    SUGGEST_SCORE,
     about_other_office,
     asked_aspect,
     asks_what_to_do,
@@ -540,10 +541,19 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
     return human_help(language, kb, say("fallback", language), text)
 
 
+#: A message with at least this many informative words describes a situation at length...
+LONG_DESCRIPTION_WORDS = 6
+#: ...and its router readings down to this score are offered as buttons.
+SUGGEST_SCORE_LONG = -0.8
+
+
 def suggestions(kb: KnowledgeBase, text: str, limit: int = 3) -> List[str]:
     """Returns up to ``limit`` procedures a message may be about: named ones first, then by its words."""
     found = [m.id for m in search_index(kb).match(text) if m.kind == "procedure"]
-    found += [route.procedure for route in routed_procedures(kb, text, limit)]
+    # A long description the router is unsure of still gets its likeliest readings as buttons, not
+    # "I did not understand".
+    floor = SUGGEST_SCORE_LONG if len(analyse(text)) >= LONG_DESCRIPTION_WORDS else SUGGEST_SCORE
+    found += [route.procedure for route in routed_procedures(kb, text, limit, floor)]
     return list(dict.fromkeys(found))[:limit]
 
 

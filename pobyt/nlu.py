@@ -70,6 +70,8 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 #: Intents that start a guided check (a questionnaire); the others of the check_* family are its buttons.
 CHECK_START_INTENTS = ("check_family", "check_after_protection", "check_permanent")
+#: "Which permit fits me?": offers the checks; a message describing a situation is answered instead.
+CHECK_MENU_INTENT = "check_menu"
 #: A message with at least this many words describes a situation: it is answered, not questioned.
 LONG_MESSAGE_WORDS = 15
 #: Only an aspect intent among the classifier's best this many replaces a check's intent.
@@ -103,12 +105,13 @@ def informational_intent(
     the 8 years, and "I'm 16 and here without my parents" is not asked who the family member is.
     The family check still starts for a short message about the procedures it decides between ("can
     I bring my wife to Slovakia": the answer depends on who the wife would join), and every check
-    starts when a short message asks for it ("check whether...").
+    starts when a short message asks for it ("check whether..."). The same holds for the menu of
+    checks ("what are my options?" after a long description of a situation is answered).
     """
     from pobyt.conversation import aspect_of_intent, question_for
 
     name = intent.get("name")
-    if name not in CHECK_START_INTENTS or not text or text.startswith("/"):
+    if name not in (*CHECK_START_INTENTS, CHECK_MENU_INTENT) or not text or text.startswith("/"):
         return None
     long_message = len(text.split()) >= LONG_MESSAGE_WORDS
     if not long_message and _CHECK_REQUEST.search(text):

@@ -190,3 +190,16 @@ def test_an_office_detail_the_sources_lack_is_said_with_the_helpline(text, langu
 def test_an_office_detail_the_sources_give_is_not_said_missing():
     answer = conversation.answer_question("IOM migration centre phone", "ask_contacts", [], {}).answers[-1]
     assert "0850 211 478" in answer.text and "do not give" not in answer.text
+
+
+def test_the_menu_of_checks_yields_to_a_described_situation_but_not_to_a_bare_request():
+    text = (
+        "I came here on a tourist visa and fighting started again at home, I'm afraid to go back. What are my options?"
+    )
+    assert informational_intent(text, {"name": "check_menu"}, RANKING, []) is not None
+    assert informational_intent("what can I apply for", {"name": "check_menu"}, RANKING, []) is None
+
+
+def test_a_long_description_nothing_answers_offers_its_likeliest_readings_not_a_shrug():
+    text = "я в Словакии уже пять лет, работаю, хочу жить тут без продлений каждые два года, что делать"
+    assert conversation.suggestions(conversation.get_knowledge_base(), text)
