@@ -235,7 +235,7 @@ def answer_question(
             question = found.question
             new_slots["procedure"] = question.procedure or slots.get("procedure")
             new_slots["aspect"] = question.aspect.value if question.aspect else aspect
-            return reply(render_question(kb, question, language, on))
+            return reply(render_question(kb, question, language, on, found.also))
     if subject is not None and subject.kind in ("topic", "choice"):
         choices = kb.topics[subject.id].procedures if subject.kind == "topic" else list(subject.choices)
         chosen = choice_made(kb, choices, asked)

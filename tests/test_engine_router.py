@@ -272,3 +272,10 @@ def test_a_slovak_passport_is_citizenship_and_another_passport_is_not(real_kb):
     assert conversation.answer_question(other, None, [], SEEN, real_kb, TODAY).slots.get("procedure") != (
         "citizenship_naturalization"
     )
+
+
+def test_two_entries_about_the_same_procedure_that_match_equally_are_both_shown(real_kb):
+    reply = conversation.answer_question("moved flat, do i need to tell police?", None, [], SEEN, real_kb, TODAY)
+    text = reply.answers[-1].text
+    assert "5 working days" in text or "five working days" in text
+    assert "list vlastníctva" in text  # the new card's documents, the other half

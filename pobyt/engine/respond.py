@@ -54,6 +54,8 @@ FACT_THRESHOLD = 0.6
 #: Entries within this of the best count as tied with it; more than MAX_TIED tied means no clear answer.
 TIE_MARGIN = 0.02
 MAX_TIED = 2
+#: An entry about the same procedure scoring within this of the best is shown with it.
+SECOND_MARGIN = 0.1
 #: At most this many statements lead a reply.
 MAX_DIRECT_FACTS = 3
 #: Aspects whose whole block follows the direct answer (short lists the person usually wants whole).
@@ -67,6 +69,8 @@ class Found:
     question: Optional[Question] = None
     score: float = 0.0
     facts: List[Fact] = field(default_factory=list)
+    #: Another entry about the same procedure that matches almost as well: both are shown.
+    also: Optional[Question] = None
 
 
 def related(kb: KnowledgeBase, question: Question, procedure_id: Optional[str]) -> bool:
@@ -107,6 +111,8 @@ def best_question(
     """
     best: Optional[Found] = None
     scores: Dict[str, float] = {}
+    # Scores before the intent's aspect counts: the aspect is the classifier's guess at the whole message.
+    plain: Dict[str, float] = {}
     for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text, aspect, strict):
         score = hit.coverage
         if is_related and procedure_id in {question.procedure, *question.procedures}:
@@ -115,6 +121,7 @@ def best_question(
             score += SAME_PROCEDURE_BONUS
         elif strict and (question.procedure or question.procedures):
             score -= OTHER_PROCEDURE_PENALTY
+        plain[question.id] = max(score, plain.get(question.id, 0.0))
         if aspect is not None and question.aspect is not None:
             # The intent says what is asked ("how much does it cost"): an entry about another aspect
             # of the same procedure answers a different question.
@@ -126,6 +133,18 @@ def best_question(
     if best is not None and sum(1 for s in scores.values() if s >= best.score - TIE_MARGIN) > MAX_TIED:
         # "пмж через сколько лет": two common words match many entries equally; none is the answer.
         return None
+    if best is not None and best.question is not None and best.question.procedure:
+        # "moved flat, must I tell the police?" matches the new card's documents and the 5 working
+        # days equally well: the person gets both rather than the half the guessed aspect prefers.
+        first = plain[best.question.id]
+        close = [
+            q_id
+            for q_id, score in sorted(plain.items(), key=lambda kv: -kv[1])
+            if q_id != best.question.id
+            and score >= max(first - SECOND_MARGIN, QUESTION_THRESHOLD)
+            and kb.questions[q_id].procedure == best.question.procedure
+        ]
+        best.also = kb.questions[close[0]] if close else None
     return best
 
 
@@ -262,9 +281,19 @@ def referral_lines(kb: KnowledgeBase, question: Question, language: str) -> List
     return [say("human", language, contacts=human_contacts(kb, language))] if question.not_in_sources else []
 
 
-def render_question(kb: KnowledgeBase, question: Question, language: str, today: Optional[dt.date] = None) -> Answer:
-    """Answers with a question entry: the answer, warnings, source and date, and next-question buttons."""
+def render_question(
+    kb: KnowledgeBase,
+    question: Question,
+    language: str,
+    today: Optional[dt.date] = None,
+    also: Optional[Question] = None,
+) -> Answer:
+    """Answers with a question entry (and ``also``, a second one that matched almost as well): the
+    answer, warnings, source and date, and next-question buttons.
+    """
     lines = [question.answer.get(language)]
+    if also is not None:
+        lines.append(also.answer.get(language))
     proc = kb.procedures.get(question.procedure or "")
     if proc is not None and proc.validity:
         # Dates are computed against today ("that is in 87 days"), and a law's extension is dated:
