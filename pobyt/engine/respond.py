@@ -288,8 +288,9 @@ def render_question(
     today: Optional[dt.date] = None,
     also: Optional[Question] = None,
 ) -> Answer:
-    """Answers with a question entry (and ``also``, a second one that matched almost as well): the
-    answer, warnings, source and date, and next-question buttons.
+    """Answers with a question entry: the answer, warnings, source and date, and next-question buttons.
+
+    ``also`` is a second entry about the same procedure that matched almost as well; its answer follows.
     """
     lines = [question.answer.get(language)]
     if also is not None:
