@@ -542,7 +542,7 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
 
 
 #: A message with at least this many informative words describes a situation at length...
-LONG_DESCRIPTION_WORDS = 6
+LONG_DESCRIPTION_WORDS = 5
 #: ...and its router readings down to this score are offered as buttons.
 SUGGEST_SCORE_LONG = -0.8
 

@@ -279,3 +279,17 @@ def test_two_entries_about_the_same_procedure_that_match_equally_are_both_shown(
     text = reply.answers[-1].text
     assert "5 working days" in text or "five working days" in text
     assert "list vlastníctva" in text  # the new card's documents, the other half
+
+
+@pytest.mark.parametrize(
+    ("text", "child"),
+    [
+        ("i am from syria and arrived at the border without documents. what happens to me?", False),
+        ("мені 16, я тут без батьків, живу в знайомих. що мені треба зробити?", True),
+    ],
+)
+def test_a_procedure_only_for_children_is_read_only_when_the_message_speaks_of_a_child(real_kb, text, child):
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    said = " ".join([a.text for a in reply.answers] + [b.title for a in reply.answers for b in a.buttons])
+    read = reply.slots.get("procedure") == "tolerated_stay_unaccompanied_minor" or "unaccompanied" in said
+    assert read == child

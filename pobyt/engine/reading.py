@@ -48,14 +48,31 @@ ROUTE_WORDS = 2
 SUGGEST_SCORE = -0.6
 
 
+#: Procedures only for children (002: tolerated stay of an unaccompanied minor, under 18), and the words
+#: by which a message says a child is concerned. A reading of one of them from a message that says no
+#: such thing is dropped: an adult at the border "without documents" is not an unaccompanied minor
+#: (graded harmful when answered so).
+CHILD_ONLY = frozenset({"tolerated_stay_unaccompanied_minor"})
+_CHILD = re.compile(
+    r"\b(1[0-7]|[1-9])\b|minor|under 18|child|kid|teen|\bson\b|daughter|parent|alone|unaccompan|orphan|"
+    r"дит|діт|неповнолітн|підліт|батьк|син|доч|донь|сам[аи]?\b|сирот|"
+    r"ребен|ребён|дет|несовершеннолетн|подрост|родител|сын|сам\b|одна\b|один\b|сирот",
+    re.IGNORECASE,
+)
+
+
 def routed_procedures(kb: KnowledgeBase, text: str, limit: int = 3, floor: float = SUGGEST_SCORE) -> List[Route]:
     """Returns the procedures the learned router (:mod:`pobyt.engine.router`) ranks best for ``text``.
 
-    Only those scoring at least ``floor``; none for a message with too few informative words.
+    Only those scoring at least ``floor``; none for a message with too few informative words; a
+    procedure only for children only when the message speaks of a child (:data:`CHILD_ONLY`).
     """
     if len(set(analyse(text))) < ROUTE_WORDS:
         return []
-    return [route for route in procedure_router(kb).rank(text, limit) if route.score >= floor]
+    child = bool(_CHILD.search(text))
+    routes = procedure_router(kb).rank(text, limit + 1)
+    routes = [r for r in routes if r.score >= floor and (child or r.procedure not in CHILD_ONLY)]
+    return routes[:limit]
 
 
 def described_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
@@ -101,9 +118,11 @@ def off_reading(kb: KnowledgeBase, question: Question, text: str) -> bool:
     "Меня уволили, у меня побыт по работе, что делать?" shares "что делать" with the displaced
     persons' "what must I do" entry, but the router reads employment residence surely: an entry about
     a procedure that is neither that one, its general procedure or kinds, nor one it lists as related,
-    answers another person's situation.
+    answers another person's situation. So does an entry only for children when the message speaks of none.
     """
     own = {question.procedure, *question.procedures} - {None}
+    if own and own <= CHILD_ONLY and not _CHILD.search(text):
+        return True  # an entry for unaccompanied children, and the message speaks of no child
     routes = routed_procedures(kb, text, 1, ROUTE_SURE)
     if not own or not routes:
         return False
