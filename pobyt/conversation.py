@@ -362,6 +362,9 @@ def answer_question(
         # went past the name the reply says how it understood the message.
         if passed_over or not understood_surely(kb, text, procedure_id):
             answer.text = after_title(answer.text, [say("understood_as", language, title=proc.title.get(language))])
+            if not refer:
+                # Not sure what the message is about: whom to ask is part of the answer.
+                answer.text += "\n" + say("human", language, contacts=human_contacts(kb, language, text))
         others = [p for p in dict.fromkeys([passed_over, *suggestions(kb, text)]) if p and p != procedure_id][:2]
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [overview_button(kb, p, language) for p in others]

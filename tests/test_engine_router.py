@@ -194,6 +194,7 @@ def test_an_unsure_reading_of_a_situation_says_how_it_was_understood(real_kb):
     title = real_kb.procedures[answer.data["procedure"]].title.uk
     assert answer.data["procedure"] == "temporary_residence_employment"
     assert answer.text.split("\n")[1] == say("understood_as", "uk", title=title)
+    assert "0850 211 478" in answer.text  # not sure what it is about: whom to ask is said
     payloads = [b.payload for b in answer.buttons]
     assert '/ask_documents{"procedure": "temporary_residence_employment"}' in payloads
     assert payloads[-1] == "/ask_human"
