@@ -42,6 +42,7 @@ from pobyt.engine.reading import (
     overriding_procedure,
     question_parts,
     routed_procedures,
+    ruled_out,
     understood_surely,
     without_aspect_words,
     without_names,
@@ -218,6 +219,9 @@ def answer_question(
         instead = overriding_procedure(kb, text, subject.id)
         passed_over = subject.id if instead else None
         subject = Subject("procedure", instead) if instead else subject
+    if subject is not None and subject.kind == "procedure" and text and not pressed and ruled_out(subject.id, text):
+        # "I'm not on TP": the name is what the person does not have; what the rest describes decides.
+        passed_over, subject = subject.id, None
     subject = transition_instead(subject, [e for e in entities if e.get("value") != passed_over], text, kb)
     named = subject.id if subject is not None and subject.kind == "procedure" else None
     asked = without_names(text, entities)
@@ -421,6 +425,8 @@ def transition_instead(
     """
     if subject is None or subject.kind not in ("procedure", "choice") or TRANSITION not in kb.procedures:
         return subject
+    if ruled_out(TRANSITION, text):
+        return subject  # "I was told I can't get temporary protection": not a displaced person's case
     chosen = [subject.id] if subject.kind == "procedure" else list(subject.choices)
     # "з dočasné útočisko на прехідний побит": from protection to residence, named second.
     from_protection = chosen == ["temporary_protection"]

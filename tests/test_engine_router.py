@@ -294,3 +294,35 @@ def test_a_procedure_only_for_children_is_read_only_when_the_message_speaks_of_a
     said = " ".join([a.text for a in reply.answers] + [b.title for a in reply.answers for b in a.buttons])
     read = reply.slots.get("procedure") == "tolerated_stay_unaccompanied_minor" or "unaccompanied" in said
     assert read == child
+
+
+@pytest.mark.parametrize(
+    ("procedure", "text", "out"),
+    [
+        ("irregular_residence", "I submitted the renewal two weeks before it expired, my card expired yesterday", True),
+        ("irregular_residence", "подала на продовження, карта закінчилась, я нелегал?", True),
+        ("irregular_residence", "сегодня закончилась карта а я не подала ничего. что будет?", False),
+        (
+            "temporary_protection_transition",
+            "I was told I can't get temporary protection because I'm not Ukrainian",
+            True,
+        ),
+        ("temporary_protection", "мне отказали в тз, что теперь", True),
+        ("temporary_protection", "можна поїхати в україну на 2 тижні і не втратити захист?", False),
+        ("tolerated_stay_unaccompanied_minor", "arrived at the border without documents", True),
+        ("tolerated_stay_unaccompanied_minor", "мені 16, я тут без батьків", False),
+    ],
+)
+def test_what_a_message_says_can_rule_a_procedure_out(procedure, text, out):
+    from pobyt.engine.reading import ruled_out
+
+    assert ruled_out(procedure, text) is out
+
+
+def test_a_person_refused_temporary_protection_is_not_sent_to_the_transition_that_requires_it(real_kb):
+    text = (
+        "I studied in Kharkiv before the war, I'm from Ghana. I was told I can't get temporary protection because "
+        "I'm not Ukrainian. A Slovak university accepted me, can I apply for student residence from here?"
+    )
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    assert "temporary_protection_transition" not in [a.data.get("procedure") for a in reply.answers]

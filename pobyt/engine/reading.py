@@ -61,18 +61,50 @@ _CHILD = re.compile(
 )
 
 
+#: What a message says that rules a procedure out (each was graded harmful when read anyway): an
+#: application filed in time is not irregular stay ("I submitted the renewal two weeks before it
+#: expired, my card expired yesterday"), and a person who says they have no temporary protection is
+#: not answered about it or about the transition that requires it ("I'm Nigerian, I was told I can't
+#: get temporary protection").
+_PENDING = re.compile(
+    r"(?<!not )(?<!n't )(?<!never )\b(applied|submitted|filed|handed in)\b|"
+    r"\brenewal\b.{0,40}\b(before|in time|receipt|pending)|receipt|pending|"
+    r"(?<!не )(?<!ні )(?<!нічого не )\b(подав|подал|подала|подали)\b|"
+    r"на розгляді|на рассмотрении|чекаю рішенн|жду решени",
+    re.IGNORECASE,
+)
+_NO_PROTECTION = re.compile(
+    r"\b(not on|not under|no|without|never had|refused|denied|can'?t get|cannot get|didn'?t get|not eligible for)"
+    r"\W+(\w+\W+){0,3}(tp\b|temporary protection|temporary refuge)|"
+    r"\b(не маю|не має|не мав|не мала|немає|нема|без|нет|не имею|не было|отказали в|відмовили в|не дали|не дают|"
+    r"не дають|не отримал\w*|не отримав\w*|не получил\w*|не на|не по)\W+(\w+\W+){0,2}(тз\b|захист|защит|útočisk)",
+    re.IGNORECASE,
+)
+RULED_OUT_BY = {
+    "irregular_residence": _PENDING,
+    "temporary_protection": _NO_PROTECTION,
+    "temporary_protection_transition": _NO_PROTECTION,
+}
+
+
+def ruled_out(procedure: str, text: str) -> bool:
+    """True when the message says something that rules ``procedure`` out (:data:`RULED_OUT_BY`, children's)."""
+    cue = RULED_OUT_BY.get(procedure)
+    if cue is not None and cue.search(text):
+        return True
+    return procedure in CHILD_ONLY and not _CHILD.search(text)
+
+
 def routed_procedures(kb: KnowledgeBase, text: str, limit: int = 3, floor: float = SUGGEST_SCORE) -> List[Route]:
     """Returns the procedures the learned router (:mod:`pobyt.engine.router`) ranks best for ``text``.
 
     Only those scoring at least ``floor``; none for a message with too few informative words; a
-    procedure only for children only when the message speaks of a child (:data:`CHILD_ONLY`).
+    procedure only for children only when the message speaks of a child, and none the message rules out.
     """
     if len(set(analyse(text))) < ROUTE_WORDS:
         return []
-    child = bool(_CHILD.search(text))
-    routes = procedure_router(kb).rank(text, limit + 1)
-    routes = [r for r in routes if r.score >= floor and (child or r.procedure not in CHILD_ONLY)]
-    return routes[:limit]
+    routes = procedure_router(kb).rank(text, limit + 2)
+    return [r for r in routes if r.score >= floor and not ruled_out(r.procedure, text)][:limit]
 
 
 def described_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
@@ -83,7 +115,7 @@ def described_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:
     worker's case.
     """
     inferred = inferred_procedure(kb, text)
-    if inferred is not None:
+    if inferred is not None and not ruled_out(inferred, text):
         return inferred
     routes = routed_procedures(kb, text, 1, floor=ROUTE_SCORE)
     return routes[0].procedure if routes else None
@@ -121,8 +153,8 @@ def off_reading(kb: KnowledgeBase, question: Question, text: str) -> bool:
     answers another person's situation. So does an entry only for children when the message speaks of none.
     """
     own = {question.procedure, *question.procedures} - {None}
-    if own and own <= CHILD_ONLY and not _CHILD.search(text):
-        return True  # an entry for unaccompanied children, and the message speaks of no child
+    if own and all(ruled_out(procedure, text) for procedure in own):
+        return True  # an entry for unaccompanied children, and the message speaks of no child...
     routes = routed_procedures(kb, text, 1, ROUTE_SURE)
     if not own or not routes:
         return False
