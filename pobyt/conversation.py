@@ -351,7 +351,10 @@ def answer_question(
             # shares little with it: say so first, then what comes closest, and whom to ask.
             lines.append(say("not_covered" if unsure else "not_sure", language, title=proc.title.get(language)))
             answer.data["uncovered"] = unsure
-        answer.text = after_title(answer.text, lines + fact_lines(kb, shown, language) + dated)
+        # Closest is not an answer: another question's "Yes."/"No." ("Do I need to apply for the card?"
+        # "No.") would read as the answer to this one ("can my mother come?"); what follows it stays.
+        stated = fact_lines(kb, shown, language, without_yes_or_no=weak)
+        answer.text = after_title(answer.text, lines + stated + dated)
         if refer:
             answer.text += "\n" + say("human", language, contacts=human_contacts(kb, language, text))
         if shown:

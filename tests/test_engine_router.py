@@ -326,3 +326,10 @@ def test_a_person_refused_temporary_protection_is_not_sent_to_the_transition_tha
     )
     reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
     assert "temporary_protection_transition" not in [a.data.get("procedure") for a in reply.answers]
+
+
+def test_a_weak_match_never_leads_with_the_yes_or_no_of_another_question(real_kb):
+    text = "my mum is 72 and alone in zaporizhzhia, i'm in slovakia working with a residence card. can she come?"
+    reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
+    lines = reply.answers[-1].text.split("\n")
+    assert not any(line.startswith(("• No.", "• No,", "• Yes")) for line in lines)

@@ -241,11 +241,22 @@ def leading_facts(kb: KnowledgeBase, text: str, procedure_id: str, limit: int = 
     return [h for h in hits if h.coverage >= LEAD_FLOOR]
 
 
-def fact_lines(kb: KnowledgeBase, facts: Sequence[Fact], language: str) -> List[str]:
-    """Returns the lines that state ``facts``: a bullet each, and a question entry's review warnings."""
+_YES_OR_NO = re.compile(r"^\W*(yes|no|так|ні|да|нет)\b[.,:;]?\s*", re.IGNORECASE)
+
+
+def fact_lines(kb: KnowledgeBase, facts: Sequence[Fact], language: str, without_yes_or_no: bool = False) -> List[str]:
+    """Returns the lines that state ``facts``: a bullet each, and a question entry's review warnings.
+
+    ``without_yes_or_no`` drops a question entry's leading "Yes."/"No." (it answered that entry's
+    question, which may not be the one asked) and keeps what follows it.
+    """
     lines: List[str] = []
     for fact in facts:
-        lines.append(BULLET + fact.text(language))
+        text = fact.text(language)
+        if without_yes_or_no and fact.kind == "question" and _YES_OR_NO.match(text):
+            rest = _YES_OR_NO.sub("", text, count=1)
+            text = rest[:1].upper() + rest[1:] if rest else text
+        lines.append(BULLET + text)
         question = kb.questions.get(fact.id.split(":", 1)[1]) if fact.kind == "question" else None
         if question is not None:
             lines += review_lines(question.review, kb, language) + referral_lines(kb, question, language)
