@@ -333,3 +333,18 @@ def test_a_weak_match_never_leads_with_the_yes_or_no_of_another_question(real_kb
     reply = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY)
     lines = reply.answers[-1].text.split("\n")
     assert not any(line.startswith(("• No.", "• No,", "• Yes")) for line in lines)
+
+
+def test_a_person_from_ukraine_read_into_a_tolerated_stay_is_pointed_to_temporary_protection(real_kb):
+    text = "I'm 17, I came from Ukraine alone, my parents stayed in Dnipro. What papers do I need to stay here?"
+    answer = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY).answers[-1]
+    assert answer.data["procedure"] == "tolerated_stay_unaccompanied_minor"
+    assert answer.text.split("\n")[1] == say("protection_pointer", "en")
+    payloads = [b.payload for b in answer.buttons]
+    assert payloads.count('/ask_overview{"procedure": "temporary_protection"}') == 1
+
+
+def test_no_pointer_to_temporary_protection_for_someone_not_from_ukraine(real_kb):
+    text = "I'm 16, I came from Syria alone, my parents stayed there. What papers do I need to stay here?"
+    answer = conversation.answer_question(text, None, [], SEEN, real_kb, TODAY).answers[-1]
+    assert say("protection_pointer", "en") not in answer.text

@@ -376,3 +376,46 @@ def office_referral_lines(kb: KnowledgeBase, office_id: str, text: str, language
     what = ", ".join(say(f"office_detail.{detail}", language) for detail in missing)
     contacts = human_contacts(kb, language, text)
     return [say("office_detail_missing", language, what=what), say("human", language, contacts=contacts)]
+
+
+#: Procedures people displaced from Ukraine are sometimes read into (a tolerated stay, asylum, irregular
+#: stay...) when temporary protection is what applies to most of them (001, 004).
+NEAR_PROTECTION = frozenset(
+    {
+        "asylum",
+        "subsidiary_protection",
+        "humanitarian_residence",
+        "irregular_residence",
+        "tolerated_stay_departure_impossible",
+        "tolerated_stay_expulsion_obstacle",
+        "tolerated_stay_other",
+        "tolerated_stay_unaccompanied_minor",
+    }
+)
+_FROM_UKRAINE = re.compile(
+    r"ukrain|україн|украин|kharkiv|kyiv|kiev|odes|dnipro|lviv|zaporizh|mariupol|kherson|"
+    r"харк|харьк|київ|києв|киев|одес|дніпр|днепр|львів|львов|запоріж|запорож|маріупол|мариупол|херсон",
+    re.IGNORECASE,
+)
+
+
+def protection_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, language: str) -> None:
+    """Points a person from Ukraine answered about a neighbouring procedure to temporary protection.
+
+    "I'm 17 and came from Ukraine alone" read as tolerated stay for unaccompanied minors must also say
+    that temporary protection is the status for people displaced from Ukraine (graded harmful without it).
+    """
+    if not text or not _FROM_UKRAINE.search(text) or "temporary_protection" not in kb.procedures:
+        return
+    about = [a.data.get("procedure") for a in answers]
+    if any(p in ("temporary_protection", "temporary_protection_transition") for p in about):
+        return
+    for answer in answers:
+        if answer.data.get("procedure") in NEAR_PROTECTION:
+            head, *rest = answer.text.split("\n")
+            answer.text = "\n".join([head, say("protection_pointer", language), *rest])
+            button = overview_button(kb, "temporary_protection", language)
+            if button.payload not in {b.payload for b in answer.buttons}:
+                position = max(len(answer.buttons) - 1, 0)
+                answer.buttons[position:position] = [button]
+            return
