@@ -119,6 +119,17 @@ def human_contacts(kb: KnowledgeBase, language: str, text: str = "") -> str:
     return "; ".join(contacts)
 
 
+def human_line(kb: KnowledgeBase, language: str, text: str = "") -> str:
+    """Returns the "A person can help you: ..." line (with the branches in a city ``text`` names)."""
+    return say("human", language, contacts=human_contacts(kb, language, text))
+
+
+def after_title(text: str, lines: Sequence[str]) -> str:
+    """Returns an answer's ``text`` with ``lines`` right after its first line (the procedure's title)."""
+    head, *rest = text.split("\n")
+    return "\n".join([head, *lines, *rest])
+
+
 def review_lines(flags: Iterable[ReviewFlag], kb: KnowledgeBase, language: str) -> List[str]:
     """Returns one warning line per review flag (fact likely changed, or sources disagree), each once."""
     lines: List[str] = []
@@ -331,7 +342,7 @@ def render_aspect(kb: KnowledgeBase, procedure_id: str, aspect: str, language: s
             [
                 header,
                 say("no_information", language, title=title),
-                say("human", language, contacts=human_contacts(kb, language)),
+                human_line(kb, language),
             ]
         )
         return Answer(text, data={**data, "offices": list(HUMAN_HELP_OFFICES)})

@@ -15,10 +15,11 @@ from pobyt.answers import (
     HUMAN_HELP_OFFICES,
     Answer,
     Button,
+    after_title,
     aspect_body_inherited,
     city_branches,
     human_button,
-    human_contacts,
+    human_line,
     named_city,
     overview_button,
     render_aspect,
@@ -287,11 +288,11 @@ def answer_question(
         elif not suggested:
             # "how much pension will I get after 10 years of work?": nothing in the sources matches;
             # say so and name a person, with the common procedures in case it is about one of them.
-            contacts = say("human", language, contacts=human_contacts(kb, language, text))
+            contacts = human_line(kb, language, text)
             answer = render_choice(kb, choices, f"{say('not_found_at_all', language)}\n{contacts}", aspect, language)
         else:
             # Not sure what is asked: say so, offer the likeliest procedures, and name a person.
-            contacts = say("human", language, contacts=human_contacts(kb, language, text))
+            contacts = human_line(kb, language, text)
             answer = render_choice(kb, choices, f"{say('not_found', language)}\n{contacts}", aspect, language)
         answer.buttons.append(human_button(language))
         return reply(answer)
@@ -358,7 +359,7 @@ def answer_question(
         stated = fact_lines(kb, shown, language, without_yes_or_no=weak)
         answer.text = after_title(answer.text, lines + stated + dated)
         if refer:
-            answer.text += "\n" + say("human", language, contacts=human_contacts(kb, language, text))
+            answer.text += "\n" + human_line(kb, language, text)
         if shown:
             answer.data["facts"] = [f.id for f in shown]
     if text or pressed:
@@ -373,17 +374,11 @@ def answer_question(
             answer.text = after_title(answer.text, [say("understood_as", language, title=proc.title.get(language))])
             if not refer:
                 # Not sure what the message is about: whom to ask is part of the answer.
-                answer.text += "\n" + say("human", language, contacts=human_contacts(kb, language, text))
+                answer.text += "\n" + human_line(kb, language, text)
         others = [p for p in dict.fromkeys([passed_over, *suggestions(kb, text)]) if p and p != procedure_id][:2]
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [overview_button(kb, p, language) for p in others]
     return reply(answer)
-
-
-def after_title(text: str, lines: Sequence[str]) -> str:
-    """Returns an answer's ``text`` with ``lines`` right after its first line (the procedure's title)."""
-    head, *rest = text.split("\n")
-    return "\n".join([head, *lines, *rest])
 
 
 def _answer_parts(
@@ -546,7 +541,7 @@ def fallback(text: str, language: str, kb: Optional[KnowledgeBase] = None) -> An
     if found is not None and found.question is not None:
         return render_question(kb, found.question, language, today())
     choices = suggestions(kb, text)
-    contacts = say("human", language, contacts=human_contacts(kb, language, text))
+    contacts = human_line(kb, language, text)
     if choices:
         buttons = [overview_button(kb, p, language) for p in choices]
         buttons.append(human_button(language))
@@ -575,5 +570,5 @@ def human_help(language: str, kb: Optional[KnowledgeBase] = None, intro: str = "
     """Returns the contacts of the people who can help, preceded by ``intro`` if given."""
     kb = kb or get_knowledge_base()
     lines = [intro] if intro else []
-    lines.append(say("human", language, contacts=human_contacts(kb, language, text)))
+    lines.append(human_line(kb, language, text))
     return Answer("\n".join(lines), data={"language": language, "offices": ["iom_mic"]})

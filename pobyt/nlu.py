@@ -19,6 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from pobyt.answers import CHECK_OF_PROCEDURE
 from pobyt.kb.loader import get_knowledge_base
 from pobyt.kb.models import KnowledgeBase
 from pobyt.recognition import recognise
@@ -77,7 +78,7 @@ LONG_MESSAGE_WORDS = 15
 #: Only an aspect intent among the classifier's best this many replaces a check's intent.
 RANKED_ASPECTS = 3
 #: The procedures the family check decides between: a message clearly about another is answered.
-FAMILY_CHECK_PROCEDURES = frozenset({"permanent_residence_5_years", "temporary_residence_family_reunion"})
+FAMILY_CHECK_PROCEDURES = frozenset(p for p, check in CHECK_OF_PROCEDURE.items() if check == "family")
 #: Words of a request for the questionnaire itself ("check whether I can...", "перевір", "проверь").
 _CHECK_REQUEST = re.compile(r"\bcheck\b|questionnaire|\bперевір|\bпровер|\bопитуван|\bопрос", re.IGNORECASE)
 

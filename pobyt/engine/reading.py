@@ -56,7 +56,7 @@ CHILD_ONLY = frozenset({"tolerated_stay_unaccompanied_minor"})
 _CHILD = re.compile(
     r"\b(1[0-7]|[1-9])\b|minor|under 18|child|kid|teen|\bson\b|daughter|parent|alone|unaccompan|orphan|"
     r"дит|діт|неповнолітн|підліт|батьк|син|доч|донь|сам[аи]?\b|сирот|"
-    r"ребен|ребён|дет|несовершеннолетн|подрост|родител|сын|сам\b|одна\b|один\b|сирот",
+    r"ребен|ребён|дет|несовершеннолетн|подрост|родител|сын|одна\b|один\b",
     re.IGNORECASE,
 )
 
@@ -154,7 +154,7 @@ def off_reading(kb: KnowledgeBase, question: Question, text: str) -> bool:
     """
     own = {question.procedure, *question.procedures} - {None}
     if own and all(ruled_out(procedure, text) for procedure in own):
-        return True  # an entry for unaccompanied children, and the message speaks of no child...
+        return True  # ruled out by the message (:func:`ruled_out`): no child, no protection...
     routes = routed_procedures(kb, text, 1, ROUTE_SURE)
     if not own or not routes:
         return False

@@ -17,10 +17,11 @@ from pobyt.answers import (
     CHECK_OF_PROCEDURE,
     Answer,
     Button,
+    after_title,
     aspect_body_inherited,
     aspect_payload,
     human_button,
-    human_contacts,
+    human_line,
     overview_button,
     review_lines,
     source_line,
@@ -289,7 +290,7 @@ def next_buttons(kb: KnowledgeBase, procedure_id: str, shown: str, language: str
 
 def referral_lines(kb: KnowledgeBase, question: Question, language: str) -> List[str]:
     """Returns whom to ask, with contacts, when the sources do not answer the entry's point."""
-    return [say("human", language, contacts=human_contacts(kb, language))] if question.not_in_sources else []
+    return [human_line(kb, language)] if question.not_in_sources else []
 
 
 def render_question(
@@ -374,8 +375,7 @@ def office_referral_lines(kb: KnowledgeBase, office_id: str, text: str, language
     if not missing:
         return []
     what = ", ".join(say(f"office_detail.{detail}", language) for detail in missing)
-    contacts = human_contacts(kb, language, text)
-    return [say("office_detail_missing", language, what=what), say("human", language, contacts=contacts)]
+    return [say("office_detail_missing", language, what=what), human_line(kb, language, text)]
 
 
 #: Procedures people displaced from Ukraine are sometimes read into (a tolerated stay, asylum, irregular
@@ -412,8 +412,7 @@ def protection_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, lang
         return
     for answer in answers:
         if answer.data.get("procedure") in NEAR_PROTECTION:
-            head, *rest = answer.text.split("\n")
-            answer.text = "\n".join([head, say("protection_pointer", language), *rest])
+            answer.text = after_title(answer.text, [say("protection_pointer", language)])
             button = overview_button(kb, "temporary_protection", language)
             if button.payload not in {b.payload for b in answer.buttons}:
                 position = max(len(answer.buttons) - 1, 0)
