@@ -30,6 +30,7 @@ from pobyt.answers import (
 from pobyt.checks.registry import CHECKS
 from pobyt.checks.text import say as check_say
 from pobyt.engine.reading import (
+    FAMILY_REUNION,
     MAX_PARTS,
     ROUTE_SURE,
     SUGGEST_SCORE,
@@ -42,6 +43,7 @@ from pobyt.engine.reading import (
     off_reading,
     overriding_procedure,
     question_parts,
+    relative_joins,
     routed_procedures,
     ruled_out,
     understood_surely,
@@ -225,6 +227,11 @@ def answer_question(
     if subject is not None and subject.kind == "procedure" and text and not pressed and ruled_out(subject.id, text):
         # "I'm not on TP": the name is what the person does not have; what the rest describes decides.
         passed_over, subject = subject.id, None
+    if text and not pressed and held_status(kb, subject) and relative_joins(kb, text):
+        # "I'm here on a residence card, can my mum come and live with me?": the card is the person's
+        # situation; what is asked is the mother's family reunion.
+        passed_over = subject.id if subject is not None and subject.kind == "procedure" else passed_over
+        subject = Subject("procedure", FAMILY_REUNION)
     subject = transition_instead(subject, [e for e in entities if e.get("value") != passed_over], text, kb)
     named = subject.id if subject is not None and subject.kind == "procedure" else None
     asked = without_names(text, entities)
@@ -379,6 +386,21 @@ def answer_question(
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [overview_button(kb, p, language) for p in others]
     return reply(answer)
+
+
+#: Kinds of residence a person holds while family joins them (and the card that shows it).
+HELD_CATEGORIES = (Category.temporary_residence, Category.permanent_residence)
+
+
+def held_status(kb: KnowledgeBase, subject: Optional[Subject]) -> bool:
+    """True when ``subject`` is nothing, or a residence a person may hold (or its card, or the family topic)."""
+    if subject is None:
+        return True
+    if subject.kind == "topic":
+        return FAMILY_REUNION in kb.topics[subject.id].procedures
+    return subject.kind == "procedure" and (
+        subject.id == "residence_card" or kb.procedures[subject.id].category in HELD_CATEGORIES
+    )
 
 
 def _answer_parts(

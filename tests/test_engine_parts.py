@@ -203,3 +203,28 @@ def test_the_menu_of_checks_yields_to_a_described_situation_but_not_to_a_bare_re
 def test_a_long_description_nothing_answers_offers_its_likeliest_readings_not_a_shrug():
     text = "я в Словакии уже пять лет, работаю, хочу жить тут без продлений каждые два года, что делать"
     assert conversation.suggestions(conversation.get_knowledge_base(), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure"),
+    [
+        (
+            "my mum is 72 and alone in zaporizhzhia, i'm in slovakia working with a residence card. "
+            "can she come and live with me?",
+            "temporary_residence_family_reunion",
+        ),
+        (
+            "Моей маме 75 лет, она живёт одна в Запорожье. Я здесь на ПМЖ. Можно ли забрать её к себе?",
+            "temporary_residence_family_reunion",
+        ),
+        # Whom the relative joins decides otherwise: a Slovak spouse, or temporary protection.
+        ("my wife is slovak and we live in nitra, i have a residence card. can i bring my kids to live with us?", None),
+        ("я на тимчасовому захисті, хочу забрати маму до себе, вона може отримати захист?", None),
+        # A relative mentioned, nobody coming: the status asked about stays.
+        ("I have permanent residence, my son goes to school here. how long is my card valid?", None),
+    ],
+)
+def test_a_relative_coming_to_live_with_the_person_is_family_reunion(real_kb, text, procedure):
+    reply = conversation.answer_question(text, None, [], {"disclaimer_shown": True}, real_kb)
+    reunion = reply.slots.get("procedure") == "temporary_residence_family_reunion"
+    assert reunion == (procedure is not None)

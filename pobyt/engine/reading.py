@@ -136,6 +136,46 @@ def overriding_procedure(kb: KnowledgeBase, text: str, named: str) -> Optional[s
     return routes[0].procedure if procedure_router(kb).score(text, named) < OVERRIDE_NAMED else None
 
 
+#: The procedure a relative joining a foreigner who lives in Slovakia applies for (002).
+FAMILY_REUNION = "temporary_residence_family_reunion"
+#: A relative and their coming to live with the person: "can my mum come and live with me?", "хочу забрати
+#: батьків до себе", "перевезти жену и дочь". The status the person holds ("I'm here on a residence card",
+#: "я на ПМЖ") is then their situation, not the question (graded harmful when answered about that status).
+_RELATIVE = re.compile(
+    r"\b(mother|mom|mum|father|dad|parents?|wife|husband|spouse|kids|children|child|son|daughter|"
+    r"grand(mother|ma|father|pa|parents?)|family)\b|"
+    r"\b(мам|мати|матір|батьк|тато|тата|дружин|чолов|діт|дитин|син|доньк|дочк|бабус|дідус|сім.ю|родин)\w*|"
+    r"\b(мать|матер|отц|отец|папу|папа|родител|жену|жена|жены|муж|дет|ребен|ребён|сын|доч|бабушк|дедушк|семь)\w*",
+    re.IGNORECASE,
+)
+_JOINS = re.compile(
+    r"\b(come|join|bring|invite|reunite|move (here|in) with|live (here )?with (me|us))\b|"
+    r"\b(забрат|перевезт|привезт|запросит|приїхат|приїде|приїдуть)\w*|\bдо (себе|мене|нас)\b|"
+    r"\b(забрат|перевезт|привезт|пригласит|приехат|приедет|приедут)\w*|\b(к себе|ко мне|к нам)\b",
+    re.IGNORECASE,
+)
+#: What leaves the reading to others: a Slovak relative (permanent residence as a Slovak's family
+#: member, or the family check) or temporary protection (a displaced person's family gets it too).
+_NOT_REUNION = re.compile(
+    r"\bslovak\b|\bсловак(|и|а|у|ом|ів|ов|ам)\b|словачк|словацьк|словацк|"
+    r"\btp\b|\bтз\b|temporary protection|захист|защит|útočisk",
+    re.IGNORECASE,
+)
+#: Family reunion counts for :func:`relative_joins` when the router scores it at least this.
+JOIN_FLOOR = -1.0
+
+
+def relative_joins(kb: KnowledgeBase, text: str) -> bool:
+    """True when a message asks whether a relative can come to live with the person (family reunion).
+
+    The router must rank family reunion among its three best for the message, so a message that only
+    mentions family ("my son goes to school here") is not read so.
+    """
+    if not (_RELATIVE.search(text) and _JOINS.search(text)) or _NOT_REUNION.search(text):
+        return False
+    return any(r.procedure == FAMILY_REUNION for r in routed_procedures(kb, text, 3, floor=JOIN_FLOOR))
+
+
 def understood_surely(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
     """True when ``procedure_id`` is clearly what ``text`` describes (a keyword match or a sure routing)."""
     if inferred_procedure(kb, text) == procedure_id:
