@@ -101,3 +101,27 @@ def test_an_office_named_clearly_better_than_a_procedure_is_the_subject(real_kb)
     assert (subject.kind, subject.id) == ("office", "registry_office")
     subject = decide_subject(recognise("документи на посвідку в цудзинецкій поліції", real_kb), real_kb)
     assert subject.kind == "procedure"
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure"),
+    [
+        ("после 5 лет внж можно на пмж?", "permanent_residence"),
+        ("permanent residence after 5 years requirements", "permanent_residence"),
+        ("I have lived here 5 years, permanent residence?", "permanent_residence"),
+        ("пмж на 5 лет документы", "permanent_residence_5_years"),
+        ("permanent residence for five years for my wife", "permanent_residence_5_years"),
+    ],
+)
+def test_years_already_spent_do_not_name_the_five_year_permanent_residence(real_kb, text, procedure):
+    from pobyt.recognition import recognise
+
+    assert [e["value"] for e in recognise(text, real_kb)][0] == procedure
+
+
+def test_years_of_residence_asked_about_permanent_residence_get_long_term_residence(real_kb):
+    from pobyt import conversation
+
+    reply = conversation.answer_question("после 5 лет внж можно на пмж?", None, [], {"disclaimer_shown": True}, real_kb)
+    text = reply.answers[0].text
+    assert "долгосрочное проживание" in text and "5 лет" in text
