@@ -228,3 +228,12 @@ def test_a_relative_coming_to_live_with_the_person_is_family_reunion(real_kb, te
     reply = conversation.answer_question(text, None, [], {"disclaimer_shown": True}, real_kb)
     reunion = reply.slots.get("procedure") == "temporary_residence_family_reunion"
     assert reunion == (procedure is not None)
+
+
+def test_a_baby_born_to_parents_on_temporary_protection_is_not_sent_to_family_reunion_alone(real_kb):
+    text = "our baby was born in Kosice last week, we both have temporary protection. does she get protection too?"
+    reply = conversation.answer_question(text, None, [], {"disclaimer_shown": True}, real_kb)
+    answer = reply.answers[0].text
+    assert reply.slots["procedure"] == "citizenship_by_birth"
+    assert "temporary protection, the sources do not say" in " ".join(answer.split())
+    assert "Migration Information Centre" in answer
