@@ -86,6 +86,8 @@ class TestQuestionEntries:
         (message,) = dispatcher.messages
         assert message["text"] == "\n".join(
             [
+                # The question the answer answers heads it: a wrong match shows as one.
+                "Питання: Чи можу я працювати, маючи тимчасовий захист?",
                 "Так. З тимчасовим захистом ви можете працювати без дозволу на роботу.",
                 # When temporary protection ends belongs to every answer about it.
                 "Діє до 4 березня 2027, тобто ще 100 днів.",
@@ -106,7 +108,9 @@ class TestQuestionEntries:
         text = "thanks! and can I work while I have temporary protection?"
         await run(action, dispatcher, make_tracker(text, "thank", slots=SEEN))
         (message,) = dispatcher.messages
-        assert message["text"].startswith("Yes. With temporary protection you may work")
+        assert message["text"].startswith(
+            "Question: Can I work while I have temporary protection?\nYes. With temporary protection you may work"
+        )
 
     async def test_a_language_mentioned_in_a_question_is_not_a_language_choice(self, make_tracker, dispatcher):
         await run(
@@ -114,7 +118,9 @@ class TestQuestionEntries:
             dispatcher,
             make_tracker("can my lawyer file it for me in English at the embassy", "choose_language", slots=SEEN),
         )
-        assert dispatcher.messages[0]["text"].startswith("Yes. You file the application yourself")
+        assert dispatcher.messages[0]["text"].startswith(
+            "Question: Must I apply for family reunion in person?\nYes. You file the application yourself"
+        )
 
     async def test_a_plain_language_choice_still_switches(self, make_tracker, dispatcher):
         await run(ActionChooseLanguage(), dispatcher, make_tracker("говори українською", "choose_language", slots=SEEN))

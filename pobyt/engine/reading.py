@@ -11,6 +11,7 @@ from typing import Any, List, Mapping, Optional, Sequence
 from pobyt.engine.retrieval import analyse, procedure_index
 from pobyt.engine.router import Route, procedure_router
 from pobyt.kb.models import KnowledgeBase, Question
+from pobyt.kb.search import spanned_tokens, token_similarity, tokens
 from pobyt.recognition import recognise
 
 #: A procedure described without its name is taken when it shares this share of the message's words...
@@ -240,16 +241,42 @@ def without_names(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
     a question entry or a statement must match that part, not merely the name.
     """
     spans = sorted(
-        (e["start"], e["end"])
+        (e["start"], e["end"], e.get("matched_name"))
         for e in entities
         if e.get("entity") in ("procedure", "topic", "office") and isinstance(e.get("start"), int) and e.get("end")
     )
     kept, position = [], 0
-    for start, end in spans:
+    for start, end, name in spans:
         kept.append(text[position:start] if start > position else "")
+        # A kind named by its general name and a purpose word far apart ("работать пока жду решение
+        # по внж" is employment residence by "работа" + "внж"): the words between are what is asked.
+        kept.append(_words_between(text[max(start, position) : end], name))
         position = max(position, end)
     kept.append(text[position:])
     return " ".join(kept)
+
+
+#: A word of a name's span at least this similar to one of the name's words is the name's (a typo counts).
+NAME_WORD_SIMILARITY = 0.8
+
+
+def _words_between(span: str, name: Optional[str]) -> str:
+    """Returns the words of a name's span that are not its own, for a kind named by a purpose word.
+
+    Only a purpose match ("внж + работа") keeps words: the general name and purpose word are far
+    apart, and the words between are what is asked. The purpose word itself is the name's when
+    written as in it ("trp на живность"); another form of it ("можно работать...?") asks something.
+    A name read as a phrase, even with a word or two between, is removed whole.
+    """
+    if not name or " + " not in name:
+        return ""
+    general, purpose = name.split(" + ", 1)
+    own, exact = tokens(general), set(tokens(purpose))
+    return " ".join(
+        span[start:end]
+        for token, start, end in spanned_tokens(span)
+        if token not in exact and not any(token_similarity(token, word) >= NAME_WORD_SIMILARITY for word in own)
+    )
 
 
 _SENTENCE = re.compile(r"[^.?!]+[?!.]*")

@@ -304,9 +304,11 @@ def render_question(
 
     ``also`` is a second entry about the same procedure that matched almost as well; its answer follows.
     """
-    lines = [question.answer.get(language)]
+    # Each answer under the question it answers: a terse answer ("For one year.") matched to a message
+    # that asked something else must not read as the answer to that message.
+    lines = [say("question_heading", language, question=question.question.get(language)), question.answer.get(language)]
     if also is not None:
-        lines.append(also.answer.get(language))
+        lines += [say("question_heading", language, question=also.question.get(language)), also.answer.get(language)]
     proc = kb.procedures.get(question.procedure or "")
     if proc is not None and proc.validity:
         # Dates are computed against today ("that is in 87 days"), and a law's extension is dated:
