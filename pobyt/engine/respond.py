@@ -114,14 +114,18 @@ def best_question(
     scores: Dict[str, float] = {}
     # Scores before the intent's aspect counts: the aspect is the classifier's guess at the whole message.
     plain: Dict[str, float] = {}
-    for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text, aspect, strict):
-        score = hit.coverage
+
+    def procedure_score(hit: Hit, question: Question, is_related: bool) -> float:
         if is_related and procedure_id in {question.procedure, *question.procedures}:
             # Only an entry about the procedure itself gets the bonus: one about its general
             # procedure ("fees of temporary residence") must not beat the kind's own answer.
-            score += SAME_PROCEDURE_BONUS
-        elif strict and (question.procedure or question.procedures):
-            score -= OTHER_PROCEDURE_PENALTY
+            return hit.coverage + SAME_PROCEDURE_BONUS
+        if strict and (question.procedure or question.procedures):
+            return hit.coverage - OTHER_PROCEDURE_PENALTY
+        return hit.coverage
+
+    for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text, aspect, strict):
+        score = procedure_score(hit, question, is_related)
         plain[question.id] = max(score, plain.get(question.id, 0.0))
         if aspect is not None and question.aspect is not None:
             # The intent says what is asked ("how much does it cost"): an entry about another aspect
@@ -136,7 +140,11 @@ def best_question(
         return None
     if best is not None and best.question is not None and best.question.procedure:
         # "moved flat, must I tell the police?" matches the new card's documents and the 5 working
-        # days equally well: the person gets both rather than the half the guessed aspect prefers.
+        # days equally well: the person gets both rather than the half the guessed aspect prefers
+        # (the whole message is matched against entries of every aspect for this).
+        if aspect not in (None, "overview"):
+            for hit, question, is_related in _question_hits(kb, text, procedure_id, full_text, None, strict):
+                plain[question.id] = max(procedure_score(hit, question, is_related), plain.get(question.id, 0.0))
         first = plain[best.question.id]
         close = [
             q_id
