@@ -78,14 +78,14 @@ def _parse(model: Type[ModelT], data: Any, file: str, prefix: str) -> Tuple[Opti
 #: libyaml's safe loader when PyYAML was built with it: the same documents, read about ten times faster
 #: (the knowledge base with its situation messages took 7 s to parse in pure Python, longer than a
 #: channel waits for the first answer of a freshly started action server).
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
 
 def _read_yaml(path: Path, root: Path) -> Tuple[Any, List[Problem]]:
     rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=SAFE_LOADER), []
+            return (yaml.load(handle, Loader=yaml.CSafeLoader) if LIBYAML else yaml.safe_load(handle)), []
     except (OSError, yaml.YAMLError) as error:
         return None, [Problem(rel, "", f"cannot read YAML: {error}")]
 
