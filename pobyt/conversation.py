@@ -304,11 +304,40 @@ def answer_question(
         answer.buttons.append(human_button(language))
         return reply(answer)
     new_slots["procedure"] = procedure_id
+    answer = _answer_procedure(
+        kb, procedure_id, text, asked, language, aspect, intent_aspect, pressed, new_slots, on,
+        described=described, passed_over=passed_over,
+    )  # fmt: skip
+    return reply(answer)
+
+
+def _answer_procedure(
+    kb: KnowledgeBase,
+    procedure_id: str,
+    text: str,
+    asked: str,
+    language: str,
+    aspect: str,
+    intent_aspect: Optional[str],
+    pressed: bool,
+    new_slots: Dict[str, Any],
+    on: dt.date,
+    described: bool = False,
+    passed_over: Optional[str] = None,
+) -> Answer:
+    """Answers about one procedure: the statements that match what is asked lead its aspect block.
+
+    Which aspect: the one asked (intent or words), else the one the matching statements are about;
+    the steps for "what do I do?"; the overview when the sources lack the one asked (said so when the
+    person's own words asked it). A weak match says it is not sure and names a person; a reading
+    from a description says how the message was understood, with the next likeliest as buttons.
+    ``new_slots["aspect"]`` is set to the aspect answered.
+    """
+    proc = kb.procedures[procedure_id]
     city = named_city(text)
     if city and intent_aspect is None and aspect not in ("where", "contacts"):
         aspect = new_slots["aspect"] = "where"  # "and in Košice?"
     hits = leading_facts(kb, asked, procedure_id) if text and not pressed else []
-    proc = kb.procedures[procedure_id]
     # "my firm in Poland sends me to a site in Slovakia, what do I need?": the situation's own words
     # are not the sources' words, and no statement matches; the procedure's steps answer.
     what_to_do = bool(text) and not pressed and not hits and asks_what_to_do(asked) and asked_aspect(asked) is None
@@ -385,7 +414,7 @@ def answer_question(
         others = [p for p in dict.fromkeys([passed_over, *suggestions(kb, text)]) if p and p != procedure_id][:2]
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [overview_button(kb, p, language) for p in others]
-    return reply(answer)
+    return answer
 
 
 #: Kinds of residence a person holds while family joins them (and the card that shows it).

@@ -237,3 +237,12 @@ def test_a_baby_born_to_parents_on_temporary_protection_is_not_sent_to_family_re
     assert reply.slots["procedure"] == "citizenship_by_birth"
     assert "temporary protection, the sources do not say" in " ".join(answer.split())
     assert "Migration Information Centre" in answer
+
+
+def test_a_relative_joining_from_ukraine_is_pointed_to_temporary_protection(real_kb):
+    text = "my grandmother is 80, Ukrainian, she wants to come live with us in Prešov. we are here since 2022. how can she stay?"
+    reply = conversation.answer_question(text, None, [], {"disclaimer_shown": True}, real_kb)
+    (answer,) = reply.answers
+    assert answer.data["procedure"] == "temporary_residence_family_reunion"
+    assert "If your relative is coming from Ukraine, first check whether temporary protection" in answer.text
+    assert '/ask_overview{"procedure": "temporary_protection"}' in [b.payload for b in answer.buttons]

@@ -402,6 +402,8 @@ NEAR_PROTECTION = frozenset(
         "tolerated_stay_unaccompanied_minor",
     }
 )
+#: Family reunion: a relative coming from Ukraine may get temporary protection in their own right.
+RELATIVE_JOINS = "temporary_residence_family_reunion"
 _FROM_UKRAINE = re.compile(
     r"ukrain|україн|украин|kharkiv|kyiv|kiev|odes|dnipro|lviv|zaporizh|mariupol|kherson|"
     r"харк|харьк|київ|києв|киев|одес|дніпр|днепр|львів|львов|запоріж|запорож|маріупол|мариупол|херсон",
@@ -421,8 +423,11 @@ def protection_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, lang
     if any(p in ("temporary_protection", "temporary_protection_transition") for p in about):
         return
     for answer in answers:
-        if answer.data.get("procedure") in NEAR_PROTECTION:
-            answer.text = after_title(answer.text, [say("protection_pointer", language)])
+        procedure = answer.data.get("procedure")
+        if procedure in NEAR_PROTECTION or procedure == RELATIVE_JOINS:
+            # A relative joining from Ukraine may be displaced too: the line is about them.
+            line = "protection_pointer_relative" if procedure == RELATIVE_JOINS else "protection_pointer"
+            answer.text = after_title(answer.text, [say(line, language)])
             button = overview_button(kb, "temporary_protection", language)
             if button.payload not in {b.payload for b in answer.buttons}:
                 position = max(len(answer.buttons) - 1, 0)
