@@ -125,3 +125,17 @@ def test_years_of_residence_asked_about_permanent_residence_get_long_term_reside
     reply = conversation.answer_question("после 5 лет внж можно на пмж?", None, [], {"disclaimer_shown": True}, real_kb)
     text = reply.answers[0].text
     assert "долгосрочное проживание" in text and "5 лет" in text
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "similar"),
+    [
+        ("приехать", "переехать", False),  # arrive, move flat: two words, neither a typo
+        ("посвидка", "посвідка", True),  # a Russian keyboard's "посвідка"
+        ("прожывание", "проживание", True),
+    ],
+)
+def test_two_words_of_the_language_are_not_typos_of_each_other(a, b, similar):
+    from pobyt.kb.search import token_similarity
+
+    assert (token_similarity(a, b) > 0) == similar

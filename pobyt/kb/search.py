@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from pobyt.kb.models import LANGUAGES, KnowledgeBase
-from pobyt.lemmas import lemma
+from pobyt.lemmas import known_in, lemma
 
+_CYRILLIC_WORD = re.compile(r"^[а-яіїєґ]+$")
 _TOKEN = re.compile(r"\w+(?:['’ʼ]\w+)*", re.UNICODE)
 _APOSTROPHES = re.compile(r"['’ʼ]")
 
@@ -116,12 +117,21 @@ def token_similarity(a: str, b: str) -> float:
         return 0.9
     if shorter >= 4 and common == shorter:
         return 0.85  # an abbreviation: "temp" for "temporary"
+    if both_words(a, b):
+        return 0.0  # "приехать" is not a typo of "переехать": both are words of the language
     if shorter >= 4 and len(a) == len(b) and a[0] == b[0] and sorted(a) == sorted(b):
         return 0.8  # two letters swapped: "crad" for "card"
     # A typo keeps the first letter and the length of a word of six letters or more.
     if shorter >= 6 and a[0] == b[0] and _close_spelling(a, b):
         return 0.8
     return 0.0
+
+
+def both_words(a: str, b: str) -> bool:
+    """True when the Ukrainian or the Russian dictionary knows both Cyrillic tokens (neither is a typo)."""
+    if not (_CYRILLIC_WORD.match(a) and _CYRILLIC_WORD.match(b)):
+        return False
+    return any(known_in(language, a) and known_in(language, b) for language in ("ru", "uk"))
 
 
 def _close_spelling(a: str, b: str) -> bool:
