@@ -41,6 +41,7 @@ from pobyt.engine.reading import (
     described_procedure,
     inferred_procedure,
     off_reading,
+    out_of_scope,
     overriding_procedure,
     question_parts,
     relative_joins,
@@ -235,13 +236,15 @@ def answer_question(
     subject = transition_instead(subject, [e for e in entities if e.get("value") != passed_over], text, kb)
     named = subject.id if subject is not None and subject.kind == "procedure" else None
     asked = without_names(text, entities)
+    # "can I get a mortgage?", "how much is child benefit?": nothing in the sources; said so, not the nearest.
+    outside = bool(text) and not pressed and out_of_scope(kb, text)
     # "and in Košice?" asks where, about what was discussed: no question entry is looked up.
     city_only = bool(named_city(text)) and len(analyse(asked)) <= FOLLOW_UP_WORDS // 2
     if text and not pressed and not city_only:
         context = named or (slots.get("procedure") if subject is None else None)
         found = best_question(kb, asked, context, intent_aspect, strict=named is not None, full_text=text)
         if found is not None and found.question is not None and context is None:
-            found = None if off_reading(kb, found.question, text) else found
+            found = None if outside or off_reading(kb, found.question, text) else found
         if found is not None and found.question is not None and subject is not None and subject.kind == "office":
             # "opening hours of the foreign police" is not answered by the IOM centre's hours.
             found = None if about_other_office(kb, found.question, subject.id) else found
@@ -279,24 +282,27 @@ def answer_question(
         if previous and (len(analyse(asked)) <= FOLLOW_UP_WORDS or direct_facts(kb, asked, previous)):
             procedure_id = previous
         else:
-            procedure_id = described_procedure(kb, text)
+            procedure_id = None if outside else described_procedure(kb, text)
             described = procedure_id is not None
     elif procedure_id is None:
         procedure_id = slots.get("procedure")
     if procedure_id not in kb.procedures:
         suggested = suggestions(kb, text)
-        common = [p for p in MENU_PROCEDURES if p in kb.procedures] if intent_aspect else []
+        common = [p for p in MENU_PROCEDURES if p in kb.procedures] if intent_aspect or outside else []
         choices = suggested or common
         if not choices:
             return reply(fallback(text, language, kb))
         if not suggested and len(analyse(text)) <= WHICH_PROCEDURE_WORDS:
             # "how much does it cost?": a genuine question back, the common procedures as buttons.
             answer = render_choice(kb, choices, say("which_procedure", language), aspect, language)
-        elif not suggested:
+        elif not suggested or outside:
             # "how much pension will I get after 10 years of work?": nothing in the sources matches;
             # say so and name a person, with the common procedures in case it is about one of them.
             contacts = human_line(kb, language, text)
-            answer = render_choice(kb, choices, f"{say('not_found_at_all', language)}\n{contacts}", aspect, language)
+            said = f"{say('outside_sources', language)}\n" if outside else ""
+            answer = render_choice(
+                kb, choices, f"{said}{say('not_found_at_all', language)}\n{contacts}", aspect, language
+            )
         else:
             # Not sure what is asked: say so, offer the likeliest procedures, and name a person.
             contacts = human_line(kb, language, text)
@@ -306,7 +312,7 @@ def answer_question(
     new_slots["procedure"] = procedure_id
     answer = _answer_procedure(
         kb, procedure_id, text, asked, language, aspect, intent_aspect, pressed, new_slots, on,
-        described=described, passed_over=passed_over,
+        described=described, passed_over=passed_over, outside=outside,
     )  # fmt: skip
     return reply(answer)
 
@@ -324,6 +330,7 @@ def _answer_procedure(
     on: dt.date,
     described: bool = False,
     passed_over: Optional[str] = None,
+    outside: bool = False,
 ) -> Answer:
     """Answers about one procedure: the statements that match what is asked lead its aspect block.
 
@@ -331,7 +338,8 @@ def _answer_procedure(
     the steps for "what do I do?"; the overview when the sources lack the one asked (said so when the
     person's own words asked it). A weak match says it is not sure and names a person; a reading
     from a description says how the message was understood, with the next likeliest as buttons.
-    ``new_slots["aspect"]`` is set to the aspect answered.
+    ``new_slots["aspect"]`` is set to the aspect answered. ``outside``: the router reads the message as
+    about nothing the sources cover; the reply then says the sources say nothing about it.
     """
     proc = kb.procedures[procedure_id]
     city = named_city(text)
@@ -372,9 +380,13 @@ def _answer_procedure(
     asks = bool(text) and not pressed and bool(fact_index(kb).known(analyse(asked)))
     # The aspect asked ("how much?") answered by its block is no weak match, whatever else was said.
     by_block = intent_aspect is not None and aspect == intent_aspect and not hits
-    weak = substituted or (asks and not by_block and not what_to_do and (not hits or hits[0].coverage < LEAD_SURE))
+    weak = (
+        substituted
+        or outside
+        or (asks and not by_block and not what_to_do and (not hits or hits[0].coverage < LEAD_SURE))
+    )
     # "Nothing about this" only when no statement shares a word with the question; else "not sure".
-    unsure = weak and not hits and uncovered(kb, asked, procedure_id)
+    unsure = weak and (outside or (not hits and uncovered(kb, asked, procedure_id)))
     # When temporary protection ends matters whatever is asked about it (the block already says it
     # for deadlines and the overview).
     dated = validity_lines(proc, language, on) if proc.validity and aspect not in ("deadlines", "overview") else []

@@ -246,3 +246,27 @@ def test_a_relative_joining_from_ukraine_is_pointed_to_temporary_protection(real
     assert answer.data["procedure"] == "temporary_residence_family_reunion"
     assert "If your relative is coming from Ukraine, first check whether temporary protection" in answer.text
     assert '/ask_overview{"procedure": "temporary_protection"}' in [b.payload for b in answer.buttons]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("my landlord won't give back my deposit, what can i do?", "en"),
+        ("скільки платять допомогу на дитину в словаччині?", "uk"),
+    ],
+)
+def test_a_question_outside_legal_stay_is_told_the_sources_do_not_cover_it(real_kb, text, language):
+    from pobyt.messages import say
+
+    reply = conversation.answer_question(text, None, [], {"disclaimer_shown": True}, real_kb)
+    (answer,) = reply.answers
+    assert answer.text.startswith(say("outside_sources", language))
+    assert "0850 211 478" in answer.text  # a person to ask
+    assert not answer.data.get("procedure")
+
+
+def test_a_question_about_a_permit_is_not_outside_the_sources(real_kb):
+    reply = conversation.answer_question(
+        "моя мама 72 года, может ли она приехать ко мне, у меня внж", None, [], {}, real_kb
+    )
+    assert reply.slots.get("procedure") == "temporary_residence_family_reunion"

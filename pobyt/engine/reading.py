@@ -10,7 +10,7 @@ from typing import Any, List, Mapping, Optional, Sequence
 
 from pobyt.engine.retrieval import analyse, procedure_index
 from pobyt.engine.router import Route, procedure_router
-from pobyt.kb.models import KnowledgeBase, Question
+from pobyt.kb.models import OUT_OF_SCOPE, KnowledgeBase, Question
 from pobyt.kb.search import spanned_tokens, token_similarity, tokens
 from pobyt.recognition import recognise
 
@@ -104,8 +104,33 @@ def routed_procedures(kb: KnowledgeBase, text: str, limit: int = 3, floor: float
     """
     if len(set(analyse(text))) < ROUTE_WORDS:
         return []
-    routes = procedure_router(kb).rank(text, limit + 2)
-    return [r for r in routes if r.score >= floor and not ruled_out(r.procedure, text)][:limit]
+    routes = procedure_router(kb).rank(text, limit + 3)
+    return [
+        r for r in routes if r.score >= floor and r.procedure in kb.procedures and not ruled_out(r.procedure, text)
+    ][:limit]
+
+
+#: A message is about nothing the sources cover when the router's best reading is
+#: :data:`~pobyt.kb.models.OUT_OF_SCOPE` with at least this score...
+OUT_OF_SCOPE_SCORE = -0.3
+#: ...and the best procedure scores at most this (a pension question that also asks about the permit is not out).
+OUT_OF_SCOPE_BEST_PROCEDURE = -0.5
+
+
+def out_of_scope(kb: KnowledgeBase, text: str) -> bool:
+    """True when a message asks about something outside legal stay ("can I get a mortgage?", "child benefit").
+
+    The router learned it from messages about tax, rent, pensions, banks, doctors and the like
+    (``knowledge/situations/out_of_scope.yml``); the sources say nothing about these, so the honest
+    answer is that, and whom to ask, not the nearest procedure.
+    """
+    if len(set(analyse(text))) < ROUTE_WORDS:
+        return False
+    router = procedure_router(kb)
+    best = router.rank(text, 2)
+    if not best or best[0].procedure != OUT_OF_SCOPE or best[0].score < OUT_OF_SCOPE_SCORE:
+        return False
+    return len(best) < 2 or best[1].score <= OUT_OF_SCOPE_BEST_PROCEDURE
 
 
 def described_procedure(kb: KnowledgeBase, text: str) -> Optional[str]:

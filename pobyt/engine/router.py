@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from pobyt.engine.facts import all_facts, procedure_names
 from pobyt.engine.retrieval import QUESTION_WORDS, analyse
-from pobyt.kb.models import KnowledgeBase
+from pobyt.kb.models import OUT_OF_SCOPE, KnowledgeBase
 
 #: How strongly the classifier is fitted (the SVM's inverse regularisation).
 REGULARISATION_C = 0.5
@@ -55,7 +55,9 @@ def training_examples(kb: KnowledgeBase) -> List[Tuple[str, str]]:
         # Each language's text is its own example: a message is in one language.
         examples += [(text, fact.procedure) for text in (*fact.texts.values(), *fact.search_texts) if text]
     for situation in kb.situations:
-        if situation.procedure in kb.procedures:
+        # Messages about nothing the sources cover are a label of their own: the router can then
+        # say that a message is about none of the procedures, not only which one is nearest.
+        if situation.procedure in kb.procedures or situation.procedure == OUT_OF_SCOPE:
             examples += [(text, situation.procedure) for _, text in situation.texts()]
     return examples
 

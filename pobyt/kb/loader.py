@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from pobyt.kb.models import (
+    OUT_OF_SCOPE,
     DocumentType,
     GlossaryTerm,
     KnowledgeBase,
@@ -185,7 +186,7 @@ def load_with_problems(knowledge_dir: Optional[Path] = None) -> Tuple[Optional[K
             parsed, parse_problems = _parse(Situation, data, rel(path), "")
             problems += parse_problems
             if parsed is not None:
-                if parsed.procedure not in items["procedures"]:
+                if parsed.procedure not in items["procedures"] and parsed.procedure != OUT_OF_SCOPE:
                     problems.append(Problem(rel(path), "procedure", f"unknown procedure '{parsed.procedure}'"))
                 situations.append(parsed)
 

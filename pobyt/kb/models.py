@@ -320,8 +320,14 @@ class SituationMessage(StrictModel):
     aspect: Optional[Aspect] = None
 
 
+#: The label of situation messages that ask about nothing the sources cover (tax, rent, pensions...).
+OUT_OF_SCOPE = "out_of_scope"
+
+
 class Situation(StrictModel):
     """How people write about one procedure, often without naming it: examples for the router.
+
+    ``procedure`` may also be :data:`OUT_OF_SCOPE`: messages about everyday matters outside legal stay.
 
     Not facts and never shown: :mod:`pobyt.engine.router` learns from them which procedure a
     message describes ("my company in Poland sends me to Bratislava for four months").
