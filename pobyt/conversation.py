@@ -43,6 +43,7 @@ from pobyt.engine.reading import (
     off_reading,
     out_of_scope,
     overriding_procedure,
+    protection_instead,
     question_parts,
     relative_joins,
     routed_procedures,
@@ -53,8 +54,10 @@ from pobyt.engine.reading import (
 )
 from pobyt.engine.respond import (
     LEAD_SURE,
+    NEAR_PROTECTION,
     aspect_of_facts,
     best_question,
+    came_from_ukraine,
     direct_facts,
     fact_lines,
     leading_facts,
@@ -228,6 +231,17 @@ def answer_question(
     if subject is not None and subject.kind == "procedure" and text and not pressed and ruled_out(subject.id, text):
         # "I'm not on TP": the name is what the person does not have; what the rest describes decides.
         passed_over, subject = subject.id, None
+    if (
+        subject is not None
+        and subject.kind == "procedure"
+        and text
+        and not pressed
+        and _loosely_named(entities, subject.id)
+        and protection_instead(kb, text, subject.id, NEAR_PROTECTION, came_from_ukraine(text))
+    ):
+        # "came from ukraine ... to be here legally" matched "legalise my stay" (irregular stay) loosely:
+        # a person from Ukraine is first of all a case for temporary protection.
+        passed_over, subject = subject.id, Subject("procedure", "temporary_protection")
     if text and not pressed and held_status(kb, subject) and relative_joins(kb, text):
         # "I'm here on a residence card, can my mum come and live with me?": the card is the person's
         # situation; what is asked is the mother's family reunion.
@@ -284,6 +298,10 @@ def answer_question(
         else:
             procedure_id = None if outside else described_procedure(kb, text)
             described = procedure_id is not None
+            if described and protection_instead(kb, text, procedure_id, NEAR_PROTECTION, came_from_ukraine(text)):
+                # Came from Ukraine, read as irregular or tolerated stay: temporary protection first,
+                # the other reading one tap away.
+                passed_over, procedure_id = procedure_id, "temporary_protection"
     elif procedure_id is None:
         procedure_id = slots.get("procedure")
     if procedure_id not in kb.procedures:
@@ -427,6 +445,12 @@ def _answer_procedure(
         position = max(len(answer.buttons) - 1, 0)
         answer.buttons[position:position] = [overview_button(kb, p, language) for p in others]
     return answer
+
+
+def _loosely_named(entities: Sequence[Mapping[str, Any]], procedure_id: str) -> bool:
+    """True when ``procedure_id`` was recognised in the message only approximately (not a whole name)."""
+    scores = [e.get("confidence") for e in entities if e.get("value") == procedure_id]
+    return bool(scores) and all(score is not None and score < 1.0 for score in scores)
 
 
 #: Kinds of residence a person holds while family joins them (and the card that shows it).

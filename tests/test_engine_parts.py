@@ -270,3 +270,15 @@ def test_a_question_about_a_permit_is_not_outside_the_sources(real_kb):
         "моя мама 72 года, может ли она приехать ко мне, у меня внж", None, [], {}, real_kb
     )
     assert reply.slots.get("procedure") == "temporary_residence_family_reunion"
+
+
+def test_a_teenager_from_ukraine_with_an_aunt_is_not_answered_with_irregular_stay(real_kb):
+    text = (
+        "i am 16 and came from ukraine with my aunt, my parents stayed there. what papers do i need to be here legally?"
+    )
+    reply = conversation.answer_question(text, "ask_documents", [], {"disclaimer_shown": True}, real_kb)
+    (answer,) = reply.answers
+    assert answer.data["procedure"] == "temporary_protection"
+    assert "deported" not in answer.text
+    # The reading it went past is one tap away.
+    assert any("Irregular stay" in b.title for b in answer.buttons)

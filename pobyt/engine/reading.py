@@ -202,6 +202,31 @@ def relative_joins(kb: KnowledgeBase, text: str) -> bool:
     return any(r.procedure == FAMILY_REUNION for r in routed_procedures(kb, text, 3, floor=JOIN_FLOOR))
 
 
+#: The status for people displaced from Ukraine (004), and how high the router must rank it among its
+#: three best readings for a message from Ukraine read as a neighbouring procedure to be read as it.
+TEMPORARY_PROTECTION = "temporary_protection"
+PROTECTION_FLOOR = -1.0
+
+
+def protection_instead(
+    kb: KnowledgeBase, text: str, procedure_id: str, near: Sequence[str], from_ukraine: bool
+) -> bool:
+    """True when a situation read as ``procedure_id`` (one of ``near``) is a displaced person's from Ukraine.
+
+    "i am 16 and came from ukraine with my aunt, what papers do i need?" was read as irregular stay
+    ("you can be deported"), graded harmful: a person who came from Ukraine is first of all a case for
+    temporary protection, unless the message rules it out ("they refused me protection").
+    """
+    # A child alone keeps the unaccompanied minors' reading (care by the Labour Office), with the
+    # pointer to temporary protection that every answer near it gets for a person from Ukraine.
+    if procedure_id not in near or procedure_id in CHILD_ONLY or not from_ukraine:
+        return False
+    if ruled_out(TEMPORARY_PROTECTION, text):
+        return False
+    routes = routed_procedures(kb, text, 3, floor=PROTECTION_FLOOR)
+    return any(r.procedure == TEMPORARY_PROTECTION for r in routes)
+
+
 def understood_surely(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
     """True when ``procedure_id`` is clearly what ``text`` describes (a keyword match or a sure routing)."""
     if inferred_procedure(kb, text) == procedure_id:

@@ -411,6 +411,11 @@ _FROM_UKRAINE = re.compile(
 )
 
 
+def came_from_ukraine(text: str) -> bool:
+    """True when a message says the person (or someone) came from Ukraine or lived there."""
+    return bool(_FROM_UKRAINE.search(text))
+
+
 def protection_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, language: str) -> None:
     """Points a person from Ukraine answered about a neighbouring procedure to temporary protection.
 
