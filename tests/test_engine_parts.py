@@ -1,5 +1,6 @@
 """The answer engine's parts: source coverage, the importer, several questions, pre-filled checks, the arbiter."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -282,3 +283,11 @@ def test_a_teenager_from_ukraine_with_an_aunt_is_not_answered_with_irregular_sta
     assert "deported" not in answer.text
     # The reading it went past is one tap away.
     assert any("Irregular stay" in b.title for b in answer.buttons)
+
+
+def test_a_statement_from_a_question_entry_does_not_lead_with_its_own_yes_or_no(real_kb):
+    reply = conversation.answer_question(
+        "мы с парнем не расписаны, он словак. могу я жить с ним здесь?", None, [], {"disclaimer_shown": True}, real_kb
+    )
+    bullets = [line for a in reply.answers for line in a.text.splitlines() if line.startswith("• ")]
+    assert bullets and not any(re.match(r"(да|нет|так|ні|yes|no)\b", line[2:], re.IGNORECASE) for line in bullets)
