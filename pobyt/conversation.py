@@ -310,7 +310,7 @@ def answer_question(
         choices = suggested or common
         if not choices:
             return reply(fallback(text, language, kb))
-        if not suggested and len(analyse(text)) <= WHICH_PROCEDURE_WORDS:
+        if not suggested and not outside and len(analyse(text)) <= WHICH_PROCEDURE_WORDS:
             # "how much does it cost?": a genuine question back, the common procedures as buttons.
             answer = render_choice(kb, choices, say("which_procedure", language), aspect, language)
         elif not suggested or outside:
