@@ -56,6 +56,7 @@ from pobyt.engine.respond import (
     LEAD_SURE,
     NEAR_PROTECTION,
     aspect_of_facts,
+    asylum_pointer,
     best_question,
     came_from_ukraine,
     direct_facts,
@@ -212,6 +213,7 @@ def answer_question(
 
     def reply(*answers: Answer) -> Reply:
         protection_pointer(kb, list(answers), text, language)
+        asylum_pointer(kb, list(answers), text, language)
         return Reply(_with_disclaimer(list(answers), new_slots, language), new_slots)
 
     # The NLU component recognises names in production; callers without it (tests, the staff console) get the same.

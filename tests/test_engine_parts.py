@@ -291,3 +291,14 @@ def test_a_statement_from_a_question_entry_does_not_lead_with_its_own_yes_or_no(
     )
     bullets = [line for a in reply.answers for line in a.text.splitlines() if line.startswith("• ")]
     assert bullets and not any(re.match(r"(да|нет|так|ні|yes|no)\b", line[2:], re.IGNORECASE) for line in bullets)
+
+
+def test_a_person_afraid_to_go_home_answered_about_return_or_papers_is_pointed_to_asylum(real_kb):
+    text = (
+        "я кримчанин, в мене тільки російський паспорт, вдома мене переслідували. зараз я в Словаччині. "
+        "що мені робити щоб мене не вислали назад?"
+    )
+    reply = conversation.answer_question(text, None, [], {"disclaimer_shown": True}, real_kb)
+    answer = reply.answers[-1]
+    assert "спершу запитайте про притулок (*azyl*)" in answer.text
+    assert any(b.title == "Притулок" for b in answer.buttons)

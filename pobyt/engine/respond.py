@@ -416,6 +416,38 @@ def came_from_ukraine(text: str) -> bool:
     return bool(_FROM_UKRAINE.search(text))
 
 
+#: Words by which a message says the person fears going home ("I'm afraid to go back", "вдома мене
+#: переслідували", "посадят за протесты").
+_FEARS_RETURN = re.compile(
+    r"\bafraid|\bfear|persecut|\bdanger|\bthreat|\bkill|\btortur|\bjail|\bprison|\barrest|"
+    r"боюс|боїмо|переслід|загроз|небезпе|вб.ють|посадять|в.язниц|катуван|"
+    r"боюсь|боимся|преслед|угроз|опасн|убьют|посадят|тюрьм|пытк",
+    re.IGNORECASE,
+)
+#: Answers that do not protect a person who fears going home: they get a pointer to asylum first.
+UNPROTECTED_ANSWERS = frozenset(
+    {"voluntary_return", "irregular_residence", "passport", "aliens_passport", "visa_schengen", "visa_national"}
+)
+
+
+def asylum_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, language: str) -> None:
+    """Points a person who says they fear going home, answered about return or papers, to asylum.
+
+    "I'm Afghan and afraid to go back, what can I do?" answered only with voluntary return was graded
+    harmful (002: asylum is for people who fear persecution in their own country).
+    """
+    if not text or not _FEARS_RETURN.search(text) or "asylum" not in kb.procedures:
+        return
+    for answer in answers:
+        if answer.data.get("procedure") in UNPROTECTED_ANSWERS:
+            answer.text = after_title(answer.text, [say("asylum_pointer", language)])
+            button = overview_button(kb, "asylum", language)
+            if button.payload not in {b.payload for b in answer.buttons}:
+                position = max(len(answer.buttons) - 1, 0)
+                answer.buttons[position:position] = [button]
+            return
+
+
 def protection_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, language: str) -> None:
     """Points a person from Ukraine answered about a neighbouring procedure to temporary protection.
 
