@@ -34,6 +34,7 @@ from pobyt.engine.reading import (
     MAX_PARTS,
     ROUTE_SURE,
     SUGGEST_SCORE,
+    TEMPORARY_PROTECTION,
     about_other_office,
     asked_aspect,
     asks_what_to_do,
@@ -54,11 +55,9 @@ from pobyt.engine.reading import (
 )
 from pobyt.engine.respond import (
     LEAD_SURE,
-    NEAR_PROTECTION,
     aspect_of_facts,
     asylum_pointer,
     best_question,
-    came_from_ukraine,
     direct_facts,
     fact_lines,
     leading_facts,
@@ -239,11 +238,11 @@ def answer_question(
         and text
         and not pressed
         and _loosely_named(entities, subject.id)
-        and protection_instead(kb, text, subject.id, NEAR_PROTECTION, came_from_ukraine(text))
+        and protection_instead(kb, text, subject.id)
     ):
         # "came from ukraine ... to be here legally" matched "legalise my stay" (irregular stay) loosely:
         # a person from Ukraine is first of all a case for temporary protection.
-        passed_over, subject = subject.id, Subject("procedure", "temporary_protection")
+        passed_over, subject = subject.id, Subject("procedure", TEMPORARY_PROTECTION)
     if text and not pressed and held_status(kb, subject) and relative_joins(kb, text):
         # "I'm here on a residence card, can my mum come and live with me?": the card is the person's
         # situation; what is asked is the mother's family reunion.
@@ -300,10 +299,10 @@ def answer_question(
         else:
             procedure_id = None if outside else described_procedure(kb, text)
             described = procedure_id is not None
-            if described and protection_instead(kb, text, procedure_id, NEAR_PROTECTION, came_from_ukraine(text)):
+            if described and protection_instead(kb, text, procedure_id):
                 # Came from Ukraine, read as irregular or tolerated stay: temporary protection first,
                 # the other reading one tap away.
-                passed_over, procedure_id = procedure_id, "temporary_protection"
+                passed_over, procedure_id = procedure_id, TEMPORARY_PROTECTION
     elif procedure_id is None:
         procedure_id = slots.get("procedure")
     if procedure_id not in kb.procedures:
@@ -422,11 +421,7 @@ def _answer_procedure(
             # shares little with it: say so first, then what comes closest, and whom to ask.
             lines.append(say("not_covered" if unsure else "not_sure", language, title=proc.title.get(language)))
             answer.data["uncovered"] = unsure
-        # A question entry's "Yes."/"No." answers its own question, which a bullet does not show ("Do I
-        # need to apply for the card?" "No." read as the answer to "can my mother come?", graded
-        # harmful on blind5; "Да:" to "can I live with my Slovak boyfriend?" on blind7): what follows stays.
-        stated = fact_lines(kb, shown, language, without_yes_or_no=True)
-        answer.text = after_title(answer.text, lines + stated + dated)
+        answer.text = after_title(answer.text, lines + fact_lines(kb, shown, language) + dated)
         if refer:
             answer.text += "\n" + human_line(kb, language, text)
         if shown:

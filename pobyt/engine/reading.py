@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, List, Mapping, Optional, Sequence
 
+from pobyt.engine.respond import NEAR_PROTECTION, came_from_ukraine
 from pobyt.engine.retrieval import analyse, procedure_index
 from pobyt.engine.router import Route, procedure_router
 from pobyt.kb.models import OUT_OF_SCOPE, KnowledgeBase, Question
@@ -208,10 +209,10 @@ TEMPORARY_PROTECTION = "temporary_protection"
 PROTECTION_FLOOR = -1.0
 
 
-def protection_instead(
-    kb: KnowledgeBase, text: str, procedure_id: str, near: Sequence[str], from_ukraine: bool
-) -> bool:
-    """True when a situation read as ``procedure_id`` (one of ``near``) is a displaced person's from Ukraine.
+def protection_instead(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
+    """True when a situation read as a neighbour of temporary protection is a displaced person's from Ukraine.
+
+    The neighbours are :data:`~pobyt.engine.respond.NEAR_PROTECTION` (irregular and tolerated stay, asylum...).
 
     "i am 16 and came from ukraine with my aunt, what papers do i need?" was read as irregular stay
     ("you can be deported"), graded harmful: a person who came from Ukraine is first of all a case for
@@ -219,7 +220,7 @@ def protection_instead(
     """
     # A child alone keeps the unaccompanied minors' reading (care by the Labour Office), with the
     # pointer to temporary protection that every answer near it gets for a person from Ukraine.
-    if procedure_id not in near or procedure_id in CHILD_ONLY or not from_ukraine:
+    if procedure_id not in NEAR_PROTECTION or procedure_id in CHILD_ONLY or not came_from_ukraine(text):
         return False
     if ruled_out(TEMPORARY_PROTECTION, text):
         return False

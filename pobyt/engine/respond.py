@@ -253,16 +253,17 @@ def leading_facts(kb: KnowledgeBase, text: str, procedure_id: str, limit: int = 
 _YES_OR_NO = re.compile(r"^\W*(yes|no|так|ні|да|нет)\b[.,:;]?\s*", re.IGNORECASE)
 
 
-def fact_lines(kb: KnowledgeBase, facts: Sequence[Fact], language: str, without_yes_or_no: bool = False) -> List[str]:
+def fact_lines(kb: KnowledgeBase, facts: Sequence[Fact], language: str) -> List[str]:
     """Returns the lines that state ``facts``: a bullet each, and a question entry's review warnings.
 
-    ``without_yes_or_no`` drops a question entry's leading "Yes."/"No." (it answered that entry's
-    question, which may not be the one asked) and keeps what follows it.
+    A question entry's leading "Yes."/"No." is dropped and what follows it kept: it answers the
+    entry's own question, which the bullet does not show ("Do I need to apply for the card?" "No."
+    read as the answer to "can my mother come?", graded harmful).
     """
     lines: List[str] = []
     for fact in facts:
         text = fact.text(language)
-        if without_yes_or_no and fact.kind == "question" and _YES_OR_NO.match(text):
+        if fact.kind == "question" and _YES_OR_NO.match(text):
             rest = _YES_OR_NO.sub("", text, count=1)
             text = rest[:1].upper() + rest[1:] if rest else text
         lines.append(BULLET + text)
@@ -440,11 +441,7 @@ def asylum_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, language
         return
     for answer in answers:
         if answer.data.get("procedure") in UNPROTECTED_ANSWERS:
-            answer.text = after_title(answer.text, [say("asylum_pointer", language)])
-            button = overview_button(kb, "asylum", language)
-            if button.payload not in {b.payload for b in answer.buttons}:
-                position = max(len(answer.buttons) - 1, 0)
-                answer.buttons[position:position] = [button]
+            _point_to(kb, answer, "asylum_pointer", "asylum", language)
             return
 
 
@@ -464,9 +461,14 @@ def protection_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, lang
         if procedure in NEAR_PROTECTION or procedure == RELATIVE_JOINS:
             # A relative joining from Ukraine may be displaced too: the line is about them.
             line = "protection_pointer_relative" if procedure == RELATIVE_JOINS else "protection_pointer"
-            answer.text = after_title(answer.text, [say(line, language)])
-            button = overview_button(kb, "temporary_protection", language)
-            if button.payload not in {b.payload for b in answer.buttons}:
-                position = max(len(answer.buttons) - 1, 0)
-                answer.buttons[position:position] = [button]
+            _point_to(kb, answer, line, "temporary_protection", language)
             return
+
+
+def _point_to(kb: KnowledgeBase, answer: Answer, line: str, procedure_id: str, language: str) -> None:
+    """Puts the message ``line`` under ``answer``'s title and ``procedure_id``'s button before its last one."""
+    answer.text = after_title(answer.text, [say(line, language)])
+    button = overview_button(kb, procedure_id, language)
+    if button.payload not in {b.payload for b in answer.buttons}:
+        position = max(len(answer.buttons) - 1, 0)
+        answer.buttons[position:position] = [button]
