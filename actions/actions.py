@@ -61,7 +61,10 @@ def answer_instead(tracker: Tracker) -> Optional[conversation.Reply]:
         # A long message is never just "thanks" or "yes": it is answered when it describes a procedure
         # ("the address on my card is wrong because I moved, am I in trouble?"), else it is honestly
         # not understood.
-        return answer_as_question(tracker) if conversation.describes_procedure(text) else fallback_reply(tracker)
+        # A question about tax or rent is told plainly that the sources do not cover it.
+        if conversation.describes_procedure(text) or conversation.asks_outside_sources(text):
+            return answer_as_question(tracker)
+        return fallback_reply(tracker)
     return answer_as_question(tracker)
 
 
@@ -293,6 +296,8 @@ class ActionFallback(ReplyAction):
         entities = tracker.latest_message.get("entities") or []
         if conversation.names_knowledge(text, entities) or conversation.describes_procedure(text):
             return answer_as_question(tracker)
+        if conversation.asks_outside_sources(text):
+            return answer_as_question(tracker)  # "how do I get my tax back?": the sources do not cover it
         return fallback_reply(tracker)
 
 

@@ -55,11 +55,13 @@ from pobyt.engine.reading import (
 )
 from pobyt.engine.respond import (
     LEAD_SURE,
+    OFFICE_DETAIL_CUES,
     aspect_of_facts,
     asylum_pointer,
     best_question,
     direct_facts,
     fact_lines,
+    facts_source_line,
     leading_facts,
     next_buttons,
     office_referral_lines,
@@ -262,7 +264,10 @@ def answer_question(
             found = None if outside or off_reading(kb, found.question, text) else found
         if found is not None and found.question is not None and subject is not None and subject.kind == "office":
             # "opening hours of the foreign police" is not answered by the IOM centre's hours.
-            found = None if about_other_office(kb, found.question, subject.id) else found
+            # "phone number of the foreign police in Košice" asks for that office's details: an entry
+            # that names no office (which organisations help, and where) does not answer it either.
+            asks_details = any(cue.search(text) for _, cue in OFFICE_DETAIL_CUES)
+            found = None if about_other_office(kb, found.question, subject.id, strict=asks_details) else found
         if found is not None and found.question is not None:
             question = found.question
             new_slots["procedure"] = question.procedure or slots.get("procedure")
@@ -372,18 +377,24 @@ def _answer_procedure(
         has_steps = bool(aspect_body_inherited(kb, proc, "steps", language, on)[0])
         aspect = intent_aspect = new_slots["aspect"] = "steps" if has_steps else "overview"
     leading = [h.fact for h in hits]
+    # "how long do they take to decide?" of asylum: the sources give no such time, and the reply says
+    # so before the statements that come closest (which would otherwise choose the aspect silently).
+    wanted = asked_aspect(asked) if text and not pressed else None
+    not_given: Optional[str] = None
+    # Only "how long": "how much money must I have?" is no question about fees.
+    if wanted == "processing_time" == intent_aspect and not aspect_body_inherited(kb, proc, wanted, language, on)[0]:
+        not_given = wanted
     if leading and (intent_aspect is None or not aspect_body_inherited(kb, proc, aspect, language, on)[0]):
         # No aspect asked, or the sources say nothing about the one asked: the matching facts decide.
         aspect = new_slots["aspect"] = aspect_of_facts(leading) or aspect
         if not aspect_body_inherited(kb, proc, aspect, language, on)[0]:
             aspect = new_slots["aspect"] = "overview"
-    not_given: Optional[str] = None
     substituted = False
     if text and not pressed and aspect != "overview" and not aspect_body_inherited(kb, proc, aspect, language, on)[0]:
         # "does an Indian birth certificate need an apostille?" read as "documents": the apostille has
         # no document list, but its overview answers. An aspect the person's own words ask ("how
         # much?") is said to be missing from the sources, before what they do say.
-        not_given = aspect if asked_aspect(asked) == aspect else None
+        not_given = not_given or (aspect if wanted == aspect else None)
         substituted = not_given is None
         aspect = new_slots["aspect"] = "overview"
     answer = render_aspect(kb, procedure_id, aspect, language, on)
@@ -416,12 +427,25 @@ def _answer_procedure(
         if not_given:
             heading = say(f"heading.{not_given}", language).rstrip(":")
             lines.append(say("aspect_not_given", language, heading=heading, title=proc.title.get(language)))
-        if weak:
+        if weak and not not_given:
             # Most of what is asked is in none of the procedure's statements, or the best of them
             # shares little with it: say so first, then what comes closest, and whom to ask.
             lines.append(say("not_covered" if unsure else "not_sure", language, title=proc.title.get(language)))
             answer.data["uncovered"] = unsure
-        answer.text = after_title(answer.text, lines + fact_lines(kb, shown, language) + dated)
+        # The block of an aspect the message asked ("what documents do they need?") answers, however
+        # unsure the statements are: it stays.
+        block_asked = aspect in (intent_aspect, asked_aspect(asked))
+        if (weak or not_given) and shown and not outside and not block_asked:
+            # Not sure the statements answer it: say so, give the closest ones and their sources, and
+            # leave the aspect's whole block one tap away instead of under them (graders read a hedge
+            # followed by a block as "dumps the procedure instead of saying plainly").
+            title_line = answer.text.split("\n", 1)[0]
+            sources = facts_source_line(kb, shown, language)
+            answer.text = "\n".join([title_line, *lines, *fact_lines(kb, shown, language), *dated, sources])
+            if aspect != "overview":
+                answer.buttons.insert(0, overview_button(kb, procedure_id, language))
+        else:
+            answer.text = after_title(answer.text, lines + fact_lines(kb, shown, language) + dated)
         if refer:
             answer.text += "\n" + human_line(kb, language, text)
         if shown:
@@ -591,6 +615,11 @@ def direct_answer(text: str, entities: Sequence[Mapping[str, Any]], language: st
 def describes_procedure(text: str) -> bool:
     """True when a message describes a procedure without naming it (the router reads it surely enough)."""
     return bool(text) and described_procedure(get_knowledge_base(), text) is not None
+
+
+def asks_outside_sources(text: str) -> bool:
+    """True when a message asks about something the sources do not cover (tax, rent, pensions...)."""
+    return bool(text) and out_of_scope(get_knowledge_base(), text)
 
 
 def names_knowledge(text: str, entities: Sequence[Mapping[str, Any]], kb: Optional[KnowledgeBase] = None) -> bool:

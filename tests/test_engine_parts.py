@@ -179,10 +179,14 @@ def test_temporary_residence_from_temporary_protection_is_the_transition(real_kb
         ("телефон поліції для іноземців у Братиславі", "uk", "номера телефону"),
         ("how do I book an appointment at the foreign police", "en", "how to book an appointment"),
         ("часы работы иностранной полиции", "ru", "часов работы"),
+        # Without the aspect intent: the free-legal-help entry (which names Košice) must not answer it.
+        ("phone number cudzinecka policia kosice", "en", "phone number"),
+        ("номер телефону поліції для іноземців в нітрі", "uk", "номера телефону"),
     ],
 )
 def test_an_office_detail_the_sources_lack_is_said_with_the_helpline(text, language, missing):
-    reply = conversation.answer_question(text, "ask_contacts", [], {"language": language})
+    intent = "ask_contacts" if "kosice" not in text and "нітрі" not in text else None
+    reply = conversation.answer_question(text, intent, [], {"language": language})
     answer = reply.answers[-1]
     assert answer.data["office"] == "foreign_police"
     assert missing in answer.text and "0850 211 478" in answer.text
@@ -302,3 +306,49 @@ def test_a_person_afraid_to_go_home_answered_about_return_or_papers_is_pointed_t
     answer = reply.answers[-1]
     assert "спершу запитайте про притулок (*azyl*)" in answer.text
     assert any(b.title == "Притулок" for b in answer.buttons)
+
+
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [
+        (
+            "I applied for asylum in Humenne 5 months ago. Am I allowed to work while I wait? "
+            "And how long usually do they take to decide?",
+            "My sources do not answer “How long it takes” for Asylum.",
+        ),
+        (
+            "Я з Білорусі, подав заяву на азил 5 місяців тому, живу в таборі в Гуменному. Відповіді досі немає. "
+            "Чи можу я вже працювати офіційно? І скільки взагалі розглядають таку заяву?",
+            "Мої джерела не відповідають на питання «Скільки триває розгляд» щодо «Притулок».",
+        ),
+    ],
+)
+def test_a_decision_time_the_sources_lack_is_said_for_the_part_that_asks_it(text, heading):
+    reply = conversation.answer_question(text, None, [], {})
+    texts = [a.text for a in reply.answers]
+    assert any(heading in t for t in texts), texts
+    # The statement about work answers the other part; nobody is told "not sure" and "not given" at once.
+    assert not any("not sure" in t or "не впевнений" in t for t in texts if heading in t)
+
+
+def test_an_unsure_reply_gives_the_closest_statements_and_their_sources_without_the_whole_block():
+    text = "I worked 20 years in Ukraine, now I'm 63 and live in Slovakia. How much pension will I get here?"
+    answer = conversation.answer_question(text, None, [], {}).answers[-1]
+    lines = answer.text.split("\n")
+    assert lines[-2].startswith("Source:") and lines[-1].startswith("A person can help you")
+    assert "Who can apply:" not in answer.text  # the eligibility block is one tap away
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "goodbye"])
+async def test_a_message_the_classifier_gave_up_on_about_tax_is_told_the_sources_do_not_cover_it(
+    make_tracker, dispatcher, intent
+):
+    from actions.actions import ActionFallback, ActionGoodbye
+    from pobyt.messages import say
+
+    text = "полгода работал в Словакии, полгода в Чехии. как мне подать декларацию и вернуть переплаченные налоги?"
+    action = ActionFallback() if intent == "nlu_fallback" else ActionGoodbye()
+    await action.run(dispatcher, make_tracker(text, intent), domain={})
+    texts = [m["text"] for m in dispatcher.messages]
+    assert any(say("outside_sources", "ru") in t for t in texts), texts
+    assert not any(say("fallback", "ru") in t for t in texts)

@@ -256,10 +256,13 @@ def off_reading(kb: KnowledgeBase, question: Question, text: str) -> bool:
     return not own & near
 
 
-def about_other_office(kb: KnowledgeBase, question: Question, office_id: str) -> bool:
-    """True when a question entry is about an office, and not about ``office_id``."""
+def about_other_office(kb: KnowledgeBase, question: Question, office_id: str, strict: bool = False) -> bool:
+    """True when a question entry is about an office, and not about ``office_id``.
+
+    ``strict``: an entry that names no office at all counts as about another office too.
+    """
     offices = {e["value"] for e in recognise(question.question.get("en"), kb) if e.get("entity") == "office"}
-    return bool(offices) and office_id not in offices
+    return (bool(offices) or strict) and office_id not in offices
 
 
 def choice_made(kb: KnowledgeBase, procedure_ids: Sequence[str], text: str) -> Optional[str]:
@@ -397,7 +400,17 @@ def asks_for_language(text: str) -> bool:
 #: intent classifier reads the whole message once). Conservative: only unmistakable cues.
 _ASPECT_CUES = (
     ("fees", re.compile(r"\b(how much|cost|fee|price)|скільки кошт|вартіст|збір|сколько сто|стоимост|пошлин", re.I)),
-    ("processing_time", re.compile(r"how long (does|will|do)|скільки (триває|чекати)|сколько (длится|ждать)", re.I)),
+    (
+        "processing_time",
+        re.compile(
+            r"how long (does|will|do)|how long[^.?!]{0,40}\b(take|takes|decid\w*|process\w*)\b|"
+            r"\b(processing|waiting) time|скільки ((?!рок|рік)\w+ ){0,2}(триває|чекати|розгляда\w*|займа\w*)|"
+            r"як довго (чекати|розгляда\w*|вирішу\w*|триває)|(строк|термін)\w* розгляду|"
+            r"сколько ((?!лет|год)\w+ ){0,2}(длится|ждать|рассматрива\w*|занима\w*)|"
+            r"как долго (ждать|рассматрива\w*|решают|длится)|срок\w* рассмотрения",
+            re.I,
+        ),
+    ),
     ("documents", re.compile(r"\bdocuments?\b|\bpapers\b|документ|довідк|справк", re.I)),
     ("where", re.compile(r"\bwhere\b|\bде\b|\bкуди\b|\bгде\b|\bкуда\b", re.I)),
 )

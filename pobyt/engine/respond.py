@@ -29,7 +29,7 @@ from pobyt.answers import (
 )
 from pobyt.engine.facts import Fact
 from pobyt.engine.retrieval import Hit, analyse, fact_index, procedure_index
-from pobyt.kb.models import KnowledgeBase, Office, Question
+from pobyt.kb.models import KnowledgeBase, Office, Question, SourceRef
 from pobyt.messages import say
 
 #: A question entry answers a message when its adjusted coverage reaches this.
@@ -271,6 +271,19 @@ def fact_lines(kb: KnowledgeBase, facts: Sequence[Fact], language: str) -> List[
         if question is not None:
             lines += review_lines(question.review, kb, language) + referral_lines(kb, question, language)
     return list(dict.fromkeys(lines))
+
+
+def facts_source_line(kb: KnowledgeBase, facts: Sequence[Fact], language: str) -> str:
+    """Returns the "Source: ..." line for ``facts``: their sources, checked when their entries were last."""
+    refs = [SourceRef(source=source) for source in dict.fromkeys(s for fact in facts for s in fact.sources)]
+    reviewed = []
+    for fact in facts:
+        if fact.kind == "question":
+            question = kb.questions.get(fact.id.split(":", 1)[1])
+            reviewed += [question.last_reviewed] if question is not None else []
+        elif fact.procedure in kb.procedures:
+            reviewed += [kb.procedures[fact.procedure].last_reviewed]
+    return source_line(kb, refs, language, min(reviewed) if reviewed else None)
 
 
 #: The aspects offered as next questions after a procedure's answer, in this order, at most three.
