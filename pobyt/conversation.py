@@ -44,6 +44,7 @@ from pobyt.engine.reading import (
     off_reading,
     out_of_scope,
     overriding_procedure,
+    protection_end_named,
     protection_instead,
     question_parts,
     relative_joins,
@@ -245,6 +246,16 @@ def answer_question(
         # "came from ukraine ... to be here legally" matched "legalise my stay" (irregular stay) loosely:
         # a person from Ukraine is first of all a case for temporary protection.
         passed_over, subject = subject.id, Subject("procedure", TEMPORARY_PROTECTION)
+    if text and not pressed and (subject is None or subject.kind == "procedure"):
+        named_id = subject.id if subject is not None else None
+        if protection_end_named(text, named_id):
+            # "у меня карточка до 4.3.2027, что будет потом?": the date is temporary protection's end.
+            passed_over, subject = named_id, Subject("procedure", TEMPORARY_PROTECTION)
+    if text and not pressed and subject is not None and UNDOCUMENTED_WORK in (subject.id, *subject.choices):
+        # "can I work on TP without a work permit?" asks what the status allows, not about undeclared work.
+        status = status_named(kb, text)
+        if status is not None:
+            passed_over, subject = UNDOCUMENTED_WORK, Subject("procedure", status)
     if text and not pressed and held_status(kb, subject) and relative_joins(kb, text):
         # "I'm here on a residence card, can my mum come and live with me?": the card is the person's
         # situation; what is asked is the mother's family reunion.
@@ -473,6 +484,31 @@ def _loosely_named(entities: Sequence[Mapping[str, Any]], procedure_id: str) -> 
     """True when ``procedure_id`` was recognised in the message only approximately (not a whole name)."""
     scores = [e.get("confidence") for e in entities if e.get("value") == procedure_id]
     return bool(scores) and all(score is not None and score < 1.0 for score in scores)
+
+
+#: Working without the papers the law requires; "without a work permit" names it.
+UNDOCUMENTED_WORK = "undocumented_work"
+#: The categories of a status a person holds and works on.
+STATUS_CATEGORIES = (Category.protection, Category.temporary_residence, Category.permanent_residence)
+
+
+def status_named(kb: KnowledgeBase, text: str) -> Optional[str]:
+    """Returns the status (protection or residence) the message names by a whole name, or None.
+
+    Read from every name the message matches: the entities keep only the name that explains most of
+    it ("робота без дозволу" over "TP").
+    """
+    return next(
+        (
+            m.id
+            for m in search_index(kb).match(text, limit=6)
+            if m.kind == "procedure"
+            and m.id in kb.procedures
+            and kb.procedures[m.id].category in STATUS_CATEGORIES
+            and m.score >= 1.0
+        ),
+        None,
+    )
 
 
 #: Kinds of residence a person holds while family joins them (and the card that shows it).

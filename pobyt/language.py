@@ -139,6 +139,9 @@ def evidence(text: str, accurate: bool = False) -> Optional[Evidence]:
     return Evidence(identified, confidence, counts["uk"], counts["ru"], english, hints["uk"], hints["ru"])
 
 
+_CYRILLIC_WORD = re.compile(r"[^\W\d_]*[а-яёіїєґ][^\W\d_]*", re.IGNORECASE)
+
+
 def detect_language(text: str, hint: Optional[str] = None) -> Optional[str]:
     """Returns the language of a first message: ``en``, ``uk``, ``ru``, or None when nothing tells.
 
@@ -158,6 +161,11 @@ def detect_language(text: str, hint: Optional[str] = None) -> Optional[str]:
         return hint if hint in ("uk", "ru") else found.identified
     if found.identified == "en":
         return "en"
+    cyrillic = " ".join(_CYRILLIC_WORD.findall(text))
+    if hint is None and cyrillic and cyrillic != text:
+        # "телефон cudzinecká polícia кошице": the Slovak words make the whole read as Slovak, but the
+        # person writes in Cyrillic; their own words decide (never English).
+        return detect_language(cyrillic)
     return hint
 
 

@@ -352,3 +352,68 @@ async def test_a_message_the_classifier_gave_up_on_about_tax_is_told_the_sources
     texts = [m["text"] for m in dispatcher.messages]
     assert any(say("outside_sources", "ru") in t for t in texts), texts
     assert not any(say("fallback", "ru") in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("can i work on TP without work permit", "tp_can_work"),
+        ("можна працювати з TP без дозволу на роботу?", "tp_can_work"),
+        ("can i work on trvaly pobyt without work permit", "pr_rights"),
+    ],
+)
+def test_working_without_a_permit_on_a_named_status_is_that_status_work_rule(text, question):
+    answers = conversation.answer_question(text, None, [], {}).answers
+    assert question in [a.data.get("question") for a in answers]
+    assert "undocumented_work" not in [a.data.get("procedure") for a in answers]
+
+
+@pytest.mark.parametrize(
+    ("text", "moving_in"),
+    [
+        ("сын хочет переехать ко мне в Словакию, как ему это сделать?", True),
+        ("хочу открыть ресторан и переехать сюда с семьей", True),
+        ("we want to move to Slovakia next year", True),
+        ("переехал в другой город, что делать с картой?", False),
+        ("I moved to Slovakia in 2020 and now changed flat", False),
+    ],
+)
+def test_moving_to_slovakia_is_not_a_change_of_address(text, moving_in):
+    from pobyt.engine.reading import ruled_out
+
+    assert ruled_out("address_change", text) is moving_in
+
+
+def test_a_name_read_far_apart_leaves_the_words_between_as_the_question(real_kb):
+    from pobyt.engine.reading import without_names
+    from pobyt.recognition import recognise
+
+    text = "сын закончил учебу в Польше, ему 24, хочет переехать ко мне в Словакию"
+    asked = without_names(text, recognise(text, real_kb))
+    assert "24" in asked and "Польше" in asked
+
+
+def test_a_refusal_letter_is_told_the_decision_times_are_not_appeal_periods():
+    text = "пришло письмо из полиции что мне отказали, всё на словацком. что делать и сколько дней у меня есть?"
+    answers = conversation.answer_question(text, None, [], {}).answers
+    reply = "\n".join(a.text for a in answers)
+    assert "а не время на обжалование" in reply and "0850 211 478" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure"),
+    [
+        ("внж после 4 марта 2027 шо будет?", "temporary_protection"),
+        ("у меня карточка до 4.3.2027, что со мной будет потом?", "temporary_protection"),
+        ("my card says valid until 04.03.2027 what happens after", "temporary_protection"),
+        # Another status named, or no date: nothing changes.
+        ("my employment permit is valid until 4 March 2027, can I renew it?", None),
+    ],
+)
+def test_the_day_protection_ends_names_it_for_a_card_or_a_generic_permit(text, procedure):
+    answers = conversation.answer_question(text, None, [], {}).answers
+    procedures = [a.data.get("procedure") for a in answers]
+    if procedure:
+        assert procedure in procedures
+    else:
+        assert "temporary_protection" not in procedures[:1]

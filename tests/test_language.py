@@ -12,6 +12,8 @@ from pobyt.language import choose_language, detect_language
         ("скільки коштує посвідка", "uk"),
         ("сколько стоит вид на жительство", "ru"),
         ("dočasné útočisko", None),
+        # Slovak names around Cyrillic words: the person writes Cyrillic, never English.
+        ("телефон cudzinecká polícia кошице", "uk"),
         ("12345 !!!", None),
     ],
 )

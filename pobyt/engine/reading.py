@@ -82,7 +82,18 @@ _NO_PROTECTION = re.compile(
     r"не дають|не отримал\w*|не отримав\w*|не получил\w*|не на|не по)\W+(\w+\W+){0,2}(тз\b|захист|защит|útočisk)",
     re.IGNORECASE,
 )
+#: Moving *to Slovakia* ("сын хочет переехать ко мне в Словакию", "move here with my family") is coming to
+#: live here, not the change of address "переехал" names, unless a flat or an address is spoken of.
+_MOVING_TO_SLOVAKIA = re.compile(
+    r"^(?!.*(квартир|адрес|flat|apartment|address|житл|жиль)).*?("
+    r"\b(move|moving|moved|relocat\w*)\s+(\w+\s+){0,3}(to|into)\s+slovakia\b|\bmov(e|ing) here\b|"
+    r"переїх\w*\s+(\w+\s+){0,3}(до|в|у)\s+словаччин|переїх\w*\s+(сюди|туди|до (нас|мене))|"
+    r"перее[хз]\w*\s+(\w+\s+){0,3}(в|во)\s+словаки|перее[хз]\w*\s+(сюда|туда|к (нам|мне))|"
+    r"(сюда|туда|сюди|туди) (перее[хз]|переї[хз])|(here|there) to live)",
+    re.IGNORECASE | re.DOTALL,
+)
 RULED_OUT_BY = {
+    "address_change": _MOVING_TO_SLOVAKIA,
     "irregular_residence": _PENDING,
     "temporary_protection": _NO_PROTECTION,
     "temporary_protection_transition": _NO_PROTECTION,
@@ -209,6 +220,26 @@ TEMPORARY_PROTECTION = "temporary_protection"
 PROTECTION_FLOOR = -1.0
 
 
+#: The day temporary protection ends (004), however it is written: "4 марта 2027", "04.03.2027", "4/3/2027".
+TP_END_DATE = re.compile(
+    r"\b0?4\s*[./-]\s*0?3\s*[./-]\s*(20)?27\b|\b0?4\.?\s*(march|березн\w*|март\w*)\s*(20)?27\b|"
+    r"\b(march|березн\w*|март\w*)\s*0?4\s*,?\s*(20)?27\b",
+    re.IGNORECASE,
+)
+#: What a person may call the card or status that temporary protection gives ("внж", "карточка").
+NAMES_FOR_A_PROTECTION_CARD = frozenset({"temporary_residence", "residence_card", "health_insurance_card"})
+
+
+def protection_end_named(text: str, procedure_id: Optional[str]) -> bool:
+    """True when a message dates its status to the day temporary protection ends, and names no other one.
+
+    "внж после 4 марта 2027 шо будет?", "у меня карточка до 4.3.2027": the card is the protection's.
+    """
+    if not TP_END_DATE.search(text) or ruled_out(TEMPORARY_PROTECTION, text):
+        return False
+    return procedure_id is None or procedure_id in NAMES_FOR_A_PROTECTION_CARD
+
+
 def protection_instead(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
     """True when a situation read as a neighbour of temporary protection is a displaced person's from Ukraine.
 
@@ -312,6 +343,8 @@ def without_names(text: str, entities: Sequence[Mapping[str, Any]]) -> str:
 
 #: A word of a name's span at least this similar to one of the name's words is the name's (a typo counts).
 NAME_WORD_SIMILARITY = 0.8
+#: A name's span with more than this many words besides the name's own is a name read far apart.
+NAME_GAP_WORDS = 2
 
 
 def _words_between(span: str, name: Optional[str]) -> str:
@@ -320,10 +353,22 @@ def _words_between(span: str, name: Optional[str]) -> str:
     Only a purpose match ("внж + работа") keeps words: the general name and purpose word are far
     apart, and the words between are what is asked. The purpose word itself is the name's when
     written as in it ("trp на живность"); another form of it ("можно работать...?") asks something.
-    A name read as a phrase, even with a word or two between, is removed whole.
+    A name read as a phrase, even with a word or two between, is removed whole; a name whose words
+    lie far apart ("учебу в Польше, ему 24, хочет переехать ко мне в Словакию" read as "учеба в
+    Словакии") keeps the words between, which are what the message says.
     """
-    if not name or " + " not in name:
+    if not name:
         return ""
+    if " + " not in name:
+        own = tokens(name)
+        spanned = spanned_tokens(span)
+        if len(spanned) <= len(own) + NAME_GAP_WORDS:
+            return ""
+        return " ".join(
+            span[start:end]
+            for token, start, end in spanned
+            if not any(token_similarity(token, word) >= NAME_WORD_SIMILARITY for word in own)
+        )
     general, purpose = name.split(" + ", 1)
     own, exact = tokens(general), set(tokens(purpose))
     return " ".join(
