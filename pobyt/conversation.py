@@ -40,6 +40,7 @@ from pobyt.engine.reading import (
     asks_what_to_do,
     choice_made,
     described_procedure,
+    displaced_reading,
     inferred_procedure,
     off_reading,
     out_of_scope,
@@ -251,6 +252,13 @@ def answer_question(
         if protection_end_named(text, named_id):
             # "у меня карточка до 4.3.2027, что будет потом?": the date is temporary protection's end.
             passed_over, subject = named_id, Subject("procedure", TEMPORARY_PROTECTION)
+    if text and not pressed and subject is not None and subject.kind in ("procedure", "choice"):
+        further = further_status(kb, text, subject)
+        if further is not None:
+            # "on temporary residence since 2020 ... does the gap reset my 5 years for permanent
+            # residence?": the residence held is the situation; the further one is what is asked.
+            passed_over = subject.id if subject.kind == "procedure" else passed_over
+            subject = further
     if text and not pressed and subject is not None and UNDOCUMENTED_WORK in (subject.id, *subject.choices):
         # "can I work on TP without a work permit?" asks what the status allows, not about undeclared work.
         status = status_named(kb, text)
@@ -287,6 +295,9 @@ def answer_question(
     if subject is not None and subject.kind in ("topic", "choice"):
         choices = kb.topics[subject.id].procedures if subject.kind == "topic" else list(subject.choices)
         chosen = choice_made(kb, choices, asked)
+        if chosen is None and subject.kind == "choice":
+            # No entry answers it, and no word tells: "апостиль на свідоцтво про народження" asks the apostille.
+            chosen = verification_asked(kb, choices)
         said = analyse(without_aspect_words(asked))
         if chosen is None and text and not pressed and len(said) >= CHOICE_BY_ROUTER_WORDS:
             # "гражданство, экзамен какие вопросы": the rest of the message says which one it is.
@@ -313,7 +324,7 @@ def answer_question(
         if previous and (len(analyse(asked)) <= FOLLOW_UP_WORDS or direct_facts(kb, asked, previous)):
             procedure_id = previous
         else:
-            procedure_id = None if outside else described_procedure(kb, text)
+            procedure_id = None if outside else (described_procedure(kb, text) or displaced_reading(kb, text))
             described = procedure_id is not None
             if described and protection_instead(kb, text, procedure_id):
                 # Came from Ukraine, read as irregular or tolerated stay: temporary protection first,
@@ -484,6 +495,57 @@ def _loosely_named(entities: Sequence[Mapping[str, Any]], procedure_id: str) -> 
     """True when ``procedure_id`` was recognised in the message only approximately (not a whole name)."""
     scores = [e.get("confidence") for e in entities if e.get("value") == procedure_id]
     return bool(scores) and all(score is not None and score < 1.0 for score in scores)
+
+
+#: Statuses in the order a person moves through them: temporary residence, then permanent (or
+#: long-term) residence, then citizenship.
+STATUS_ORDER = {Category.temporary_residence: 1, Category.permanent_residence: 2, Category.citizenship: 3}
+#: A status counts as named by a message whose name it matches at least this well.
+FURTHER_STATUS_SCORE = 0.97
+
+
+def further_status(kb: KnowledgeBase, text: str, subject: Subject) -> Optional[Subject]:
+    """Returns the furthest status a message names beyond the one chosen, or None.
+
+    "I have had temporary residence since 2020... can I get permanent residence?", "был внж, потом
+    пмж, хочу подавать на гражданство": the earlier statuses are the person's history.
+    """
+    chosen = [subject.id] if subject.kind == "procedure" else list(subject.choices)
+    ranks = [STATUS_ORDER.get(kb.procedures[p].category, 0) for p in chosen if p in kb.procedures]
+    if not ranks or min(ranks) == 0:
+        return None
+    best: Optional[Tuple[int, float, Subject]] = None
+    for match in search_index(kb).match(text, limit=8):
+        if match.score < FURTHER_STATUS_SCORE:
+            continue
+        if match.kind == "procedure" and match.id in kb.procedures:
+            rank, found = STATUS_ORDER.get(kb.procedures[match.id].category, 0), Subject("procedure", match.id)
+        elif match.kind == "topic" and match.id in kb.topics:
+            categories = {kb.procedures[p].category for p in kb.topics[match.id].procedures if p in kb.procedures}
+            rank = STATUS_ORDER.get(categories.pop(), 0) if len(categories) == 1 else 0
+            found = Subject("topic", match.id)
+        else:
+            continue
+        if rank > max(ranks) and (best is None or (rank, match.score) > best[:2]):
+            best = (rank, match.score, found)
+    return best[2] if best is not None else None
+
+
+#: What is done to a document for use in another country: asked about a document, it is the question.
+VERIFICATIONS = ("apostille", "superlegalization", "judicial_translation")
+
+
+def verification_asked(kb: KnowledgeBase, choices: Sequence[str]) -> Optional[str]:
+    """Returns the verification a choice between it and documents asks about, or None.
+
+    "чи треба апостиль на свідоцтво про народження дитини" names the apostille and the birth
+    certificate equally well; what is asked is the apostille (of that certificate), not which one.
+    """
+    verifications = [p for p in choices if p in VERIFICATIONS]
+    documents = [p for p in choices if p not in VERIFICATIONS]
+    if len(verifications) == 1 and all(kb.procedures[p].category == Category.documents for p in documents):
+        return verifications[0]
+    return None
 
 
 #: Working without the papers the law requires; "without a work permit" names it.

@@ -417,3 +417,43 @@ def test_the_day_protection_ends_names_it_for_a_card_or_a_generic_permit(text, p
         assert procedure in procedures
     else:
         assert "temporary_protection" not in procedures[:1]
+
+
+@pytest.mark.parametrize(
+    "text", ["чи треба апостиль на свідоцтво про народження дитини", "довідка про несудимість з україни апостиль треба чи ні?"]
+)
+def test_an_apostille_asked_of_a_document_is_no_choice_between_them(text):
+    answers = conversation.answer_question(text, None, [], {}).answers
+    assert answers[-1].data.get("procedure") == "apostille" or answers[-1].data.get("question")
+    assert not answers[-1].text.startswith("Можливо, ви мали на увазі")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Мы приехали из Харькова на прошлой неделе, я и двое детей 5 и 11 лет, муж остался. Куда идти в первую очередь",
+        "в березні 2027 в мене все закінчується і я не знаю шо далі, працюю на пів ставки в магазині",
+    ],
+)
+def test_a_person_from_ukraine_whom_nothing_else_reads_is_answered_about_temporary_protection(text):
+    answers = conversation.answer_question(text, None, [], {}).answers
+    assert answers[-1].data.get("procedure") in ("temporary_protection", "temporary_protection_transition")
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure"),
+    [
+        (
+            "Живу в Словакии 9 лет, сначала был внж, потом пмж. Хочу подавать на гражданство. "
+            "Правда что надо отказаться от украинского гражданства?",
+            "citizenship_naturalization",
+        ),
+        ("I have had temporary residence for work for 5 years. Can I get permanent residence now?", None),
+    ],
+)
+def test_the_status_held_before_is_history_and_the_further_one_is_asked(text, procedure):
+    answers = conversation.answer_question(text, None, [], {}).answers
+    procedures = [a.data.get("procedure") for a in answers]
+    assert "temporary_residence_employment" not in procedures[:1] and "temporary_residence" not in procedures[:1]
+    if procedure:
+        assert procedure in procedures

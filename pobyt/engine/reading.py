@@ -222,7 +222,7 @@ PROTECTION_FLOOR = -1.0
 
 #: The day temporary protection ends (004), however it is written: "4 марта 2027", "04.03.2027", "4/3/2027".
 TP_END_DATE = re.compile(
-    r"\b0?4\s*[./-]\s*0?3\s*[./-]\s*(20)?27\b|\b0?4\.?\s*(march|березн\w*|март\w*)\s*(20)?27\b|"
+    r"\b0?4\s*[./-]\s*0?3\s*[./-]\s*(20)?27\b|\b(0?4\.?\s*)?(march|березн\w*|март\w*)\s*(20)?27\b|"
     r"\b(march|березн\w*|март\w*)\s*0?4\s*,?\s*(20)?27\b",
     re.IGNORECASE,
 )
@@ -238,6 +238,23 @@ def protection_end_named(text: str, procedure_id: Optional[str]) -> bool:
     if not TP_END_DATE.search(text) or ruled_out(TEMPORARY_PROTECTION, text):
         return False
     return procedure_id is None or procedure_id in NAMES_FOR_A_PROTECTION_CARD
+
+
+#: What a displaced person from Ukraine is read as when nothing else is: the status, or the way from it.
+DISPLACED_READINGS = (TEMPORARY_PROTECTION, "temporary_protection_transition")
+
+
+def displaced_reading(kb: KnowledgeBase, text: str) -> Optional[str]:
+    """Returns temporary protection (or the transition) for a person from Ukraine whom nothing else reads.
+
+    "Мы приехали из Харькова на прошлой неделе, я и двое детей, куда идти в первую очередь?": the
+    router is not sure enough of any procedure, but a person who came from Ukraine, with temporary
+    protection among the three likeliest readings, is first of all its case (001, 004).
+    """
+    if not came_from_ukraine(text) or ruled_out(TEMPORARY_PROTECTION, text):
+        return None
+    routes = routed_procedures(kb, text, 3, floor=PROTECTION_FLOOR)
+    return next((r.procedure for r in routes if r.procedure in DISPLACED_READINGS), None)
 
 
 def protection_instead(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
