@@ -420,7 +420,8 @@ def test_the_day_protection_ends_names_it_for_a_card_or_a_generic_permit(text, p
 
 
 @pytest.mark.parametrize(
-    "text", ["чи треба апостиль на свідоцтво про народження дитини", "довідка про несудимість з україни апостиль треба чи ні?"]
+    "text",
+    ["чи треба апостиль на свідоцтво про народження дитини", "довідка про несудимість з україни апостиль треба чи ні?"],
 )
 def test_an_apostille_asked_of_a_document_is_no_choice_between_them(text):
     answers = conversation.answer_question(text, None, [], {}).answers
