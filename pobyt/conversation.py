@@ -38,6 +38,7 @@ from pobyt.engine.reading import (
     about_other_office,
     asked_aspect,
     asks_what_to_do,
+    born_here_question,
     choice_made,
     described_procedure,
     displaced_reading,
@@ -58,6 +59,7 @@ from pobyt.engine.reading import (
 from pobyt.engine.respond import (
     LEAD_SURE,
     OFFICE_DETAIL_CUES,
+    Found,
     aspect_of_facts,
     asylum_pointer,
     best_question,
@@ -279,6 +281,11 @@ def answer_question(
     if text and not pressed and not city_only:
         context = named or (slots.get("procedure") if subject is None else None)
         found = best_question(kb, asked, context, intent_aspect, strict=named is not None, full_text=text)
+        born_here = born_here_question(kb, text) if found is None or found.question is None else None
+        if born_here is not None:
+            # A child born here, and no entry answers the message: the entry about such a child
+            # answers better than what its other words name (a passport, a birth certificate).
+            found = Found(question=born_here, score=1.0)
         if found is not None and found.question is not None and context is None:
             found = None if outside or off_reading(kb, found.question, text) else found
         if found is not None and found.question is not None and subject is not None and subject.kind == "office":
@@ -291,7 +298,12 @@ def answer_question(
             question = found.question
             new_slots["procedure"] = question.procedure or slots.get("procedure")
             new_slots["aspect"] = question.aspect.value if question.aspect else aspect
-            return reply(render_question(kb, question, language, on, found.also))
+            answer = render_question(kb, question, language, on, found.also)
+            if born_here is not None:
+                # What a child born here needs depends on the parents' status, which the sources do
+                # not settle for every case (temporary protection): whom to ask is part of the answer.
+                answer.text += "\n" + human_line(kb, language, text)
+            return reply(answer)
     if subject is not None and subject.kind in ("topic", "choice"):
         choices = kb.topics[subject.id].procedures if subject.kind == "topic" else list(subject.choices)
         chosen = choice_made(kb, choices, asked)

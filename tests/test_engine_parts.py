@@ -458,3 +458,28 @@ def test_the_status_held_before_is_history_and_the_further_one_is_asked(text, pr
     assert "temporary_residence_employment" not in procedures[:1] and "temporary_residence" not in procedures[:1]
     if procedure:
         assert procedure in procedures
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "сын родился в Братиславе, у нас паспорта россии. что делать с его документами?",
+        "родила дочку в Братиславе, я тут как беженка из Украины. что теперь делать с документами дочки?",
+        "our daughter is 3, born here, we're from Ukraine. what should we do?",
+    ],
+)
+def test_a_child_born_in_slovakia_gets_the_entry_about_it(text):
+    answers = conversation.answer_question(text, None, [], {}).answers
+    assert "baby_born_in_slovakia" in [a.data.get("question") for a in answers]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "я в Словакии 5 лет, работаю, хочу жить тут без продлений каждые два года. что делать?",
+        "живу тут уже 6 лет, надоело каждый раз продлевать. как сделать чтобы больше не надо было?",
+    ],
+)
+def test_staying_for_good_without_renewing_is_about_permanent_or_long_term_residence(text):
+    answers = conversation.answer_question(text, None, [], {}).answers
+    assert answers[-1].data.get("question") == "pr_after_years_of_residence"

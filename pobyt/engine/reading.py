@@ -240,6 +240,35 @@ def protection_end_named(text: str, procedure_id: Optional[str]) -> bool:
     return procedure_id is None or procedure_id in NAMES_FOR_A_PROTECTION_CARD
 
 
+#: A child born in Slovakia: "born here", "народилась в Пряшеві", "родился в Братиславе".
+_BORN_HERE = re.compile(
+    r"\bborn\b[^.?!]{0,30}\b(here|in (slovakia|bratislava|ko[sš]ice|pre[sš]ov|nitra|[zž]ilina|trnava|"
+    r"tren[cč][ií]n|bansk|martin|poprad|humenn))|"
+    r"\b(народил\w*|родил\w*)\b[^.?!]{0,30}(\bтут\b|\bздесь\b|\bу нас\b|словаччин|словаки|братислав|кошиц|"
+    r"пряшев|прешов|нітр|нитр|жилін|жилин|трнав|тренчин|тренчін|бистриц|быстриц|мартін|мартин|попрад|гуменн)|"
+    r"(\bhere\b|\bтут\b|\bздесь\b)[^.?!]{0,10}\b(born|народил\w*|родил\w*)",
+    re.IGNORECASE,
+)
+_SELF_BORN = re.compile(r"\bi (was|am) born\b|\bя (сам\w* )?(народив|народилас|родился|родилась)", re.IGNORECASE)
+#: The question entry for a child born in Slovakia: citizenship, the child's own status, the birth certificate.
+BORN_HERE_QUESTION = "baby_born_in_slovakia"
+
+
+def born_here_question(kb: KnowledgeBase, text: str) -> Optional[Question]:
+    """Returns the entry about a child born in Slovakia when a message says one was, else None.
+
+    "сын родился в Братиславе, у нас паспорта россии, что делать с его документами?" is read as a
+    passport, a birth certificate or temporary protection by its other words; the entry answers all
+    three (a Slovak citizen or not, the child's own status, the birth certificate from the registry).
+    """
+    # "I was born in Slovakia 20 years ago" is an adult's own case, not a newborn's.
+    if not _BORN_HERE.search(text) or _SELF_BORN.search(text):
+        return None
+    return kb.questions.get(BORN_HERE_QUESTION)
+
+
+#: "the war": in these messages, the one in Ukraine (the router must still rank protection among its three best).
+_WAR = re.compile(r"\bwar\b|війн|войн", re.IGNORECASE)
 #: What a displaced person from Ukraine is read as when nothing else is: the status, or the way from it.
 DISPLACED_READINGS = (TEMPORARY_PROTECTION, "temporary_protection_transition")
 
@@ -251,7 +280,7 @@ def displaced_reading(kb: KnowledgeBase, text: str) -> Optional[str]:
     router is not sure enough of any procedure, but a person who came from Ukraine, with temporary
     protection among the three likeliest readings, is first of all its case (001, 004).
     """
-    if not came_from_ukraine(text) or ruled_out(TEMPORARY_PROTECTION, text):
+    if not (came_from_ukraine(text) or _WAR.search(text)) or ruled_out(TEMPORARY_PROTECTION, text):
         return None
     routes = routed_procedures(kb, text, 3, floor=PROTECTION_FLOOR)
     return next((r.procedure for r in routes if r.procedure in DISPLACED_READINGS), None)
