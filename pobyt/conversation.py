@@ -69,6 +69,7 @@ from pobyt.engine.respond import (
     leading_facts,
     next_buttons,
     office_referral_lines,
+    outside_topic_line,
     protection_pointer,
     render_question,
     uncovered,
@@ -219,6 +220,7 @@ def answer_question(
     def reply(*answers: Answer) -> Reply:
         protection_pointer(kb, list(answers), text, language)
         asylum_pointer(kb, list(answers), text, language)
+        outside_topic_line(kb, list(answers), text, language)
         return Reply(_with_disclaimer(list(answers), new_slots, language), new_slots)
 
     # The NLU component recognises names in production; callers without it (tests, the staff console) get the same.

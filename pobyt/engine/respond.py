@@ -478,6 +478,69 @@ def protection_pointer(kb: KnowledgeBase, answers: List[Answer], text: str, lang
             return
 
 
+#: What people ask that the sources never answer, by topic, as the question is put (three languages).
+#: The router's ``out_of_scope`` label reads such a message only when no procedure is near; these say
+#: it also when the person names their permit ("how much tax on my živnosť?").
+OUTSIDE_TOPICS = {
+    "tax": re.compile(
+        r"\btax(es)? return|\bfile (my |the |a )?tax|\bpay (\w+ )?tax|\bhow much tax|\btax(es)? (here|in slovakia)|"
+        r"\bdo (my|the) taxes|\btaxes\b|daňov\w* priznan|податков\w* декларац|скільки податк|(платити|сплачувати|"
+        r"повернути) \w*\s?податк|налогов\w* декларац|сколько налог|(платить|заплатить|вернуть|возврат\w*) \w*\s?налог|"
+        r"переплаченн\w* налог|\bналоги\b|\bподатки\b",
+        re.IGNORECASE,
+    ),
+    "pension": re.compile(
+        r"\bpension\b(?! insurance)|\bpensions\b|\bпенсі[юяї]\b|\bпенси[юяи]\b|\bdôchod", re.IGNORECASE
+    ),
+    "bank": re.compile(
+        r"bank account|open (a |an )?(bank )?account|банківськ\w* рахун|рахун\w* в банку|відкрити рахунок|"
+        r"банковск\w* сч[её]т|сч[её]т в банке|открыть сч[её]т",
+        re.IGNORECASE,
+    ),
+    "mortgage": re.compile(r"mortgage|іпотек|ипотек|hypot[eé]k", re.IGNORECASE),
+    "rent": re.compile(r"\bdeposit\b|kauci|депозит|застав\w* за (квартир|житл)|залог за (квартир|жиль)", re.IGNORECASE),
+    "vehicle": re.compile(
+        r"\b(number )?plates\b|vehicle registration|register (my |a |the )?car|номер\w* на (машин|авто)|"
+        r"(українськ|украинск)\w* номер|розмитн|растаможк|техогляд|техосмотр|"
+        r"(зареєструвати|перереєструвати) (авто|машин)|(зарегистрировать|перерегистрировать) (авто|машин)",
+        re.IGNORECASE,
+    ),
+    "benefits": re.compile(
+        r"child benefit|maternity (pay|benefit|allowance)|parental (benefit|allowance)|декретн|"
+        r"(допомог|виплат)\w* (на|по) (дит|догляд)|(пособи|выплат)\w* (на|по) (ребен|ребён|дет|уход)|"
+        r"rodičovsk\w* príspev|materské|prídav\w* na die",
+        re.IGNORECASE,
+    ),
+    "wage": re.compile(r"minimum wage|мінімальн\w* (зарплат|заробітн)|минимальн\w* (зарплат|оплат)", re.IGNORECASE),
+}
+
+
+def outside_topic(text: str) -> Optional[str]:
+    """Returns the topic outside the sources a message asks about (tax, pension, bank...), or None."""
+    return next((topic for topic, cue in OUTSIDE_TOPICS.items() if cue.search(text or "")), None)
+
+
+def outside_topic_line(kb: KnowledgeBase, answers: List[Answer], text: str, language: str) -> None:
+    """Says first that the sources do not answer the topic a message asks about, and whom to ask.
+
+    "how much tax on my živnosť?" got the business residence's statements under "I am not sure";
+    graded: "never says the sources do not cover taxes". What the sources say stays below it.
+    """
+    topic = outside_topic(text)
+    if topic is None:
+        return
+    line = say("outside_topic", language, topic=say(f"outside_topic_name.{topic}", language))
+    for answer in answers:
+        if not answer.text:
+            continue
+        if line not in answer.text and say("outside_sources", language) not in answer.text:
+            extra = [line] if human_line(kb, language, text) in answer.text else [line, human_line(kb, language, text)]
+            # After the title: channels show an answer's first line as its title (bold, or once above).
+            titled = bool(answer.data.get("procedure") or answer.data.get("office") or answer.data.get("question"))
+            answer.text = after_title(answer.text, extra) if titled else "\n".join(extra + [answer.text])
+        return
+
+
 def _point_to(kb: KnowledgeBase, answer: Answer, line: str, procedure_id: str, language: str) -> None:
     """Puts the message ``line`` under ``answer``'s title and ``procedure_id``'s button before its last one."""
     answer.text = after_title(answer.text, [say(line, language)])
