@@ -617,9 +617,17 @@ def _answer_parts(
         # The intent was classified on the whole message: it tells the first part's aspect only.
         part_slots = {**merged, "disclaimer_shown": True, **({"aspect": None} if index else {})}
         # The first part has the intent; the others say their aspect in their own words, if at all.
-        cue = asked_aspect(part.rsplit(".", 1)[-1]) if index else None
+        question = part.rsplit(".", 1)[-1]
+        cue = asked_aspect(question) if index else None
         part_intent = intent if index == 0 else (f"ask_{cue}" if cue else None)
-        part_reply = answer_question(part, part_intent, [], part_slots, kb, on)
+        # "... 8 years with permanent residence. How many years for citizenship? What is the fee?": a
+        # later question for an aspect ("how much", "how long") that names nothing asks about what the
+        # one before was answered about, not about the status its situation names.
+        previous = merged.get("procedure") if index else None
+        entities: List[Dict[str, Any]] = []
+        if cue and previous in kb.procedures and not recognise(question, kb):
+            entities = [{"entity": "procedure", "value": previous, "confidence": 1.0}]
+        part_reply = answer_question(part, part_intent, entities, part_slots, kb, on)
         merged.update(part_reply.slots)
         for answer in part_reply.answers:
             key = (answer.data.get("question"), answer.data.get("procedure"), answer.data.get("aspect"))

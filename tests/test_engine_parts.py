@@ -519,3 +519,14 @@ def test_a_teenager_from_ukraine_living_with_a_relative_is_answered_about_tempor
     answer = conversation.answer_question(text, None, [], {}).answers[-1]
     assert answer.data["procedure"] == "temporary_protection"
     assert "Граждане Украины, перемещенные из Украины: временная защита — это их статус" in answer.text
+
+
+def test_a_later_question_that_names_nothing_asks_about_the_one_answered_before():
+    text = (
+        "I've lived in Prešov for 8 years with permanent residence, I'm Ukrainian. How many years do you need "
+        "for Slovak citizenship? What is the fee?"
+    )
+    answers = conversation.answer_question(text, None, [], {}).answers
+    fees = [a for a in answers if a.data.get("aspect") == "fees"]
+    assert fees and fees[0].data["procedure"] == "citizenship_naturalization"
+    assert "EUR 700" in fees[0].text and "165.50" not in fees[0].text
