@@ -495,6 +495,11 @@ def test_staying_for_good_without_renewing_is_about_permanent_or_long_term_resid
         ("can I open a bank account with a residence card?", "bank"),
         ("landlord refuses to return my 900 eur deposit", "rent"),
         ("машина на украинских номерах, что делать?", "vehicle"),
+        ("how much maternity money will i get here if i had a baby?", "benefits"),
+        ("мене зупинила поліція на трасі за швидкість, дали штраф. можна заплатити пізніше?", "traffic"),
+        # Taxes paid, a pension received: the situation, not the question.
+        ("живу в Словакии с 2015, работаю, налоги плачу. хочу стать словаком по паспорту. с чего начать?", None),
+        ("How much money do I need on the bank account for business residence?", None),
         # In scope: a pensioner mother joining, the profit after tax for a business renewal.
         ("Хочу забрати маму пенсіонерку до себе", None),
         ("To renew business residence, do I need a profit after tax?", None),

@@ -486,19 +486,20 @@ OUTSIDE_TOPICS = {
         r"\btax(es)? return|\bfile (my |the |a )?tax|\bpay (\w+ )?tax|\bhow much tax|\btax(es)? (here|in slovakia)|"
         r"\bdo (my|the) taxes|\btaxes\b|daňov\w* priznan|податков\w* декларац|скільки податк|(платити|сплачувати|"
         r"повернути) \w*\s?податк|налогов\w* декларац|сколько налог|(платить|заплатить|вернуть|возврат\w*) \w*\s?налог|"
-        r"переплаченн\w* налог|\bналоги\b|\bподатки\b",
+        r"переплаченн\w* налог|\bналоги\b|\bподатки\b|(подавати|подати|подать|подавать) \w*\s?декларац|"
+        r"декларац\w* (про|о) доход",
         re.IGNORECASE,
     ),
     "pension": re.compile(
         r"\bpension\b(?! insurance)|\bpensions\b|\bпенсі[юяї]\b|\bпенси[юяи]\b|\bdôchod", re.IGNORECASE
     ),
+    # Opening an account; the bank confirmations a business residence needs are in the sources.
     "bank": re.compile(
-        r"bank account|open (a |an )?(bank )?account|банківськ\w* рахун|рахун\w* в банку|відкрити рахунок|"
-        r"банковск\w* сч[её]т|сч[её]т в банке|открыть сч[её]т",
+        r"open(ing)? (a |an )?(bank )?acc?ount|(відкри|откры)\w* (банківськ\w* |банковск\w* )?(рахун|сч[её]т)",
         re.IGNORECASE,
     ),
     "mortgage": re.compile(r"mortgage|іпотек|ипотек|hypot[eé]k", re.IGNORECASE),
-    "rent": re.compile(r"\bdeposit\b|kauci|депозит|застав\w* за (квартир|житл)|залог за (квартир|жиль)", re.IGNORECASE),
+    "rent": re.compile(r"\bdeposit\b|kauci|депозит|\bзастав[уаи]\b|\bзалог\w*\b", re.IGNORECASE),
     "vehicle": re.compile(
         r"\b(number )?plates\b|vehicle registration|register (my |a |the )?car|номер\w* на (машин|авто)|"
         r"(українськ|украинск)\w* номер|розмитн|растаможк|техогляд|техосмотр|"
@@ -506,18 +507,43 @@ OUTSIDE_TOPICS = {
         re.IGNORECASE,
     ),
     "benefits": re.compile(
-        r"child benefit|maternity (pay|benefit|allowance)|parental (benefit|allowance)|декретн|"
+        r"child benefit|\bmaternity\b|parental (benefit|allowance)|декретн|материнськ\w* (виплат|допомог)|"
+        r"материнск\w* (выплат|капитал|пособ)|"
         r"(допомог|виплат)\w* (на|по) (дит|догляд)|(пособи|выплат)\w* (на|по) (ребен|ребён|дет|уход)|"
         r"rodičovsk\w* príspev|materské|prídav\w* na die",
         re.IGNORECASE,
     ),
-    "wage": re.compile(r"minimum wage|мінімальн\w* (зарплат|заробітн)|минимальн\w* (зарплат|оплат)", re.IGNORECASE),
+    "traffic": re.compile(
+        r"speeding|(parking|traffic) (fine|ticket)|штраф\w* за (швидк|скорост|парк)|за швидкість|за скорость|"
+        r"(дали|виписали|выписали) штраф|штраф\w* (на|за) (трас|дорог)|\bpokut",
+        re.IGNORECASE,
+    ),
 }
 
 
+_SENTENCES = re.compile(r"[^.?!]+[.?!]*")
+#: Topics people also mention as their situation ("I pay taxes here", "she gets a pension").
+QUESTION_ONLY_TOPICS = frozenset({"tax", "pension"})
+
+
 def outside_topic(text: str) -> Optional[str]:
-    """Returns the topic outside the sources a message asks about (tax, pension, bank...), or None."""
-    return next((topic for topic, cue in OUTSIDE_TOPICS.items() if cue.search(text or "")), None)
+    """Returns the topic outside the sources a message asks about (tax, pension, bank...), or None.
+
+    Taxes and pensions count only in its questions (the sentences ending in "?", or the whole message
+    if none does): "I work and pay taxes here, how do I get citizenship?" asks about citizenship, and
+    "she gets a small Ukrainian pension" is the mother's situation. The other topics are rarely a
+    situation: "I got a speeding fine. Can I pay it later?" asks about the fine.
+    """
+    sentences = [m.group().strip() for m in _SENTENCES.finditer(text or "")]
+    asked = " ".join(x for x in sentences if x.endswith("?")) or (text or "")
+    return next(
+        (
+            topic
+            for topic, cue in OUTSIDE_TOPICS.items()
+            if cue.search(asked if topic in QUESTION_ONLY_TOPICS else text or "")
+        ),
+        None,
+    )
 
 
 def outside_topic_line(kb: KnowledgeBase, answers: List[Answer], text: str, language: str) -> None:
