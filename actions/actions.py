@@ -294,10 +294,13 @@ class ActionFallback(ReplyAction):
         """
         text = latest_text(tracker)
         entities = tracker.latest_message.get("entities") or []
-        if conversation.names_knowledge(text, entities) or conversation.describes_procedure(text):
+        # "how do I get my tax back?" is answered too: the reply says the sources do not cover it.
+        if (
+            conversation.names_knowledge(text, entities)
+            or conversation.describes_procedure(text)
+            or conversation.asks_outside_sources(text)
+        ):
             return answer_as_question(tracker)
-        if conversation.asks_outside_sources(text):
-            return answer_as_question(tracker)  # "how do I get my tax back?": the sources do not cover it
         return fallback_reply(tracker)
 
 

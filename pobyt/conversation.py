@@ -470,7 +470,7 @@ def _answer_procedure(
             answer.data["uncovered"] = unsure
         # The block of an aspect the message asked ("what documents do they need?") answers, however
         # unsure the statements are: it stays.
-        block_asked = aspect in (intent_aspect, asked_aspect(asked))
+        block_asked = aspect in (intent_aspect, wanted)
         if (weak or not_given) and shown and not outside and not block_asked:
             # Not sure the statements answer it: say so, give the closest ones and their sources, and
             # leave the aspect's whole block one tap away instead of under them (graders read a hedge
@@ -562,10 +562,12 @@ def verification_asked(kb: KnowledgeBase, choices: Sequence[str]) -> Optional[st
     return None
 
 
+#: Kinds of residence a person holds while family joins them (and the card that shows it).
+HELD_CATEGORIES = (Category.temporary_residence, Category.permanent_residence)
+#: The categories of a status a person holds and works on: protection or one of those residences.
+STATUS_CATEGORIES = (Category.protection, *HELD_CATEGORIES)
 #: Working without the papers the law requires; "without a work permit" names it.
 UNDOCUMENTED_WORK = "undocumented_work"
-#: The categories of a status a person holds and works on.
-STATUS_CATEGORIES = (Category.protection, Category.temporary_residence, Category.permanent_residence)
 
 
 def status_named(kb: KnowledgeBase, text: str) -> Optional[str]:
@@ -585,10 +587,6 @@ def status_named(kb: KnowledgeBase, text: str) -> Optional[str]:
         ),
         None,
     )
-
-
-#: Kinds of residence a person holds while family joins them (and the card that shows it).
-HELD_CATEGORIES = (Category.temporary_residence, Category.permanent_residence)
 
 
 def held_status(kb: KnowledgeBase, subject: Optional[Subject]) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, List, Mapping, Optional, Sequence
 
-from pobyt.engine.respond import NEAR_PROTECTION, came_from_ukraine
+from pobyt.engine.respond import NEAR_PROTECTION, SENTENCE, came_from_ukraine
 from pobyt.engine.retrieval import analyse, procedure_index
 from pobyt.engine.router import Route, procedure_router
 from pobyt.kb.models import OUT_OF_SCOPE, KnowledgeBase, Question
@@ -435,7 +435,6 @@ def _words_between(span: str, name: Optional[str]) -> str:
     )
 
 
-_SENTENCE = re.compile(r"[^.?!]+[?!.]*")
 #: Words that start a question in the three languages (a clause after ", and" that starts with one
 #: is a second question: "how long does it take, and what must she do after arriving?").
 _QUESTION_START = re.compile(
@@ -456,7 +455,7 @@ def question_parts(text: str) -> List[str]:
     gives "My wife applied for family reunion. How long does it take?" and "My wife applied for
     family reunion. What must she do on arrival?". A message with one question gives ``[]``.
     """
-    sentences = [m.group().strip() for m in _SENTENCE.finditer(text) if m.group().strip()]
+    sentences = [m.group().strip() for m in SENTENCE.finditer(text) if m.group().strip()]
     context = [s for s in sentences if not s.endswith("?")]
     questions: List[str] = []
     for sentence in (s for s in sentences if s.endswith("?")):

@@ -521,7 +521,8 @@ OUTSIDE_TOPICS = {
 }
 
 
-_SENTENCES = re.compile(r"[^.?!]+[.?!]*")
+#: A sentence with its closing punctuation (also how :func:`pobyt.engine.reading.question_parts` splits).
+SENTENCE = re.compile(r"[^.?!]+[?!.]*")
 #: Topics people also mention as their situation ("I pay taxes here", "she gets a pension").
 QUESTION_ONLY_TOPICS = frozenset({"tax", "pension"})
 
@@ -534,7 +535,7 @@ def outside_topic(text: str) -> Optional[str]:
     "she gets a small Ukrainian pension" is the mother's situation. The other topics are rarely a
     situation: "I got a speeding fine. Can I pay it later?" asks about the fine.
     """
-    sentences = [m.group().strip() for m in _SENTENCES.finditer(text or "")]
+    sentences = [m.group().strip() for m in SENTENCE.finditer(text or "")]
     asked = " ".join(x for x in sentences if x.endswith("?")) or (text or "")
     return next(
         (
@@ -560,7 +561,8 @@ def outside_topic_line(kb: KnowledgeBase, answers: List[Answer], text: str, lang
         if not answer.text:
             continue
         if line not in answer.text and say("outside_sources", language) not in answer.text:
-            extra = [line] if human_line(kb, language, text) in answer.text else [line, human_line(kb, language, text)]
+            person = human_line(kb, language, text)
+            extra = [line] if person in answer.text else [line, person]
             # After the title: channels show an answer's first line as its title (bold, or once above).
             titled = bool(answer.data.get("procedure") or answer.data.get("office") or answer.data.get("question"))
             answer.text = after_title(answer.text, extra) if titled else "\n".join(extra + [answer.text])
